@@ -1,0 +1,138 @@
+"""Evidence for labels: sentences, n-grams and cue phrases that pushed a score up."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ._model import NarrativeModel
+
+__all__ = ["Explanation", "explain", "highlight"]
+
+_PALETTE = ["#ffe08a", "#b5e3ff", "#ffc4c4", "#c8f2c2", "#e2cdf7", "#ffd7a8", "#d0d0ff"]
+
+
+def highlight(text: str, evidence: Sequence[dict[str, Any]] | dict[str, Any], title: str | None = None) -> str:
+    """HTML for ``text`` with evidence spans marked.
+
+    ``evidence`` is a list of ``{"start", "end", "label"}`` dicts (offsets into ``text``), or an
+    :class:`Explanation`, whose sentence and cue spans are used. Overlapping spans are merged into
+    the outer one; all text is HTML-escaped.
+
+    Examples
+    --------
+    >>> highlight("a fake state", [{"start": 2, "end": 6, "label": "artificial_state"}])
+    '<div class="narratives-hl" style="line-height:1.6">a <mark title="artificial_state" style="background:#ffe08a;border-radius:3px;padding:0 2px">fake</mark> state</div>'
+    """
+    if isinstance(evidence, dict):
+        spans = []
+        for lab in evidence.get("labels", []):
+            for c in lab.get("cues", []):
+                spans.append({"start": c["start"], "end": c["end"], "label": lab["label"]})
+            for s in lab.get("sentences", [])[:1]:
+                spans.append({"start": s["start"], "end": s["end"], "label": lab["label"]})
+    else:
+        spans = list(evidence)
+    colours: dict[str, str] = {}
+    clean = []
+    for s in spans:
+        a, b = int(s["start"]), int(s["end"])
+        if 0 <= a < b <= len(text):
+            colours.setdefault(s.get("label", ""), _PALETTE[len(colours) % len(_PALETTE)])
+            clean.append((a, b, s.get("label", "")))
+    # Longest first, then drop spans inside an already chosen one: no broken nesting.
+    clean.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+    chosen: list[tuple[int, int, str]] = []
+    for a, b, lab in clean:
+        if chosen and a < chosen[-1][1]:
+            continue
+        chosen.append((a, b, lab))
+    out, pos = [], 0
+    for a, b, lab in chosen:
+        out.append(html.escape(text[pos:a]))
+        out.append(
+            f'<mark title="{html.escape(lab)}" style="background:{colours[lab]};border-radius:3px;padding:0 2px">'
+            f"{html.escape(text[a:b])}</mark>"
+        )
+        pos = b
+    out.append(html.escape(text[pos:]))
+    head = f"<h4>{html.escape(title)}</h4>" if title else ""
+    return f'{head}<div class="narratives-hl" style="line-height:1.6">{"".join(out)}</div>'
+
+
+class Explanation(dict):
+    """A dict (JSON-friendly) with an HTML view for notebooks."""
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(lab['label'])}</td><td>{lab['score']:.2f}</td><td>{lab['threshold']:.2f}</td>"
+            f"<td>{'yes' if lab['predicted'] else 'no'}</td>"
+            f"<td>{html.escape(', '.join(f[0] for f in lab['features'][:6]))}</td></tr>"
+            for lab in self["labels"]
+        )
+        table = (
+            "<table><tr><th>label</th><th>score</th><th>threshold</th><th>predicted</th><th>top features</th></tr>"
+            f"{rows}</table>"
+        )
+        return highlight(self["text"], self) + f"<p>stance: <b>{html.escape(str(self['stance']))}</b></p>" + table
+
+
+def explain(model: NarrativeModel, text: str, top_k: int = 8, labels: Sequence[str] | None = None) -> Explanation:
+    pipe = model.pipeline
+    clf = pipe.classifier
+    feats = pipe.named_steps["features"]
+    tax = model.taxonomy
+    seg = model.segment([text])[0]
+    doc = model.tag_segments([0], [seg], unit="document").iloc[0]
+    x = feats.transform([seg.document])
+    names = feats.get_feature_names_out()
+    sentences = [s for p in seg.passages if p.taggable for s in p.sentences]
+    sent_texts = [text[a:b] for a, b in sentences]
+    sent_dec = pipe.decide(sent_texts) if sent_texts else None
+    fine = clf.fine_labels_
+    scores = doc["scores"]
+    chosen = list(labels) if labels else [f for f in doc["frames"] if f in fine]
+    if not chosen:
+        chosen = [f for f, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:3]]
+    out = []
+    xr = x.tocsr()
+    for lab in chosen:
+        if lab not in fine:
+            continue
+        j = fine.index(lab)
+        coef = clf.coef_for(j)
+        feats_top: list[tuple[str, float]] = []
+        if coef is not None:
+            contrib = xr.multiply(coef).toarray().ravel()
+            for k in np.argsort(-contrib)[:top_k]:
+                if contrib[k] > 0:
+                    feats_top.append((str(names[k]), round(float(contrib[k]), 4)))
+        sents = []
+        if sent_dec is not None:
+            ps = sent_dec["proba_fine"][:, j]
+            for k in np.argsort(-ps)[:3]:
+                if ps[k] > 0.05:
+                    a, b = sentences[k]
+                    sents.append({"start": a, "end": b, "text": text[a:b], "score": round(float(ps[k]), 4)})
+        cues = [
+            {"phrase": text[a:b], "start": a, "end": b}
+            for mid, a, b in seg.document.hits
+            if mid == f"cue:{lab}"
+        ]
+        out.append({
+            "label": lab, "family": tax.parent(lab), "score": float(scores.get(lab, 0.0)),
+            "threshold": float(clf.thresholds_[lab]), "predicted": lab in doc["frames"],
+            "sentences": sents, "features": feats_top, "cues": cues,
+        })  # fmt: skip
+    return Explanation(
+        text=text,
+        frames=list(doc["frames"]),
+        families=list(doc["families"]),
+        stance=doc["stance"],
+        stance_cues=[{"phrase": text[a:b], "cue": mid, "start": a, "end": b} for mid, a, b in seg.document.hits if mid.startswith("stance:")],
+        labels=out,
+    )

@@ -1,0 +1,15 @@
+"""Versioned, registered building blocks (``narratives.TfidfFeatures.v1``...).
+
+A registered name never changes behaviour: a changed block is registered as ``.v2``.
+"""
+
+from __future__ import annotations
+
+import catalogue
+
+
+class registry:  # noqa: N801 - mirrors spacy.registry
+    architectures = catalogue.create("narratives", "architectures", entry_points=False)
+
+
+__all__ = ["registry"]

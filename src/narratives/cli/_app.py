@@ -1,0 +1,223 @@
+"""The ``narratives`` command line: each command parses options and calls one library function."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .._exceptions import InputError, NarrativesError
+
+app = typer.Typer(
+    name="narratives",
+    help="Tag text with disinformation narrative frames; train and evaluate your own models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+#: Exit codes (documented in README).
+EXIT_OK, EXIT_REJECTS, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3, 70
+
+
+class Unit(str, Enum):
+    passage = "passage"
+    document = "document"
+
+
+class InFormat(str, Enum):
+    auto = "auto"
+    jsonl = "jsonl"
+    csv = "csv"
+    parquet = "parquet"
+    txt = "txt"
+    semeval = "semeval"
+
+
+ModelOpt = Annotated[Path | None, typer.Option("--model", "-m", help="Model directory (default: the embedded default model).")]
+FormatOpt = Annotated[InFormat, typer.Option("--format", "-f", help="Input format; auto guesses from the path.")]
+TextCol = Annotated[str, typer.Option("--text-column", help="Column holding the text.")]
+IdCol = Annotated[str | None, typer.Option("--id-column", help="Column holding the id (default: 'id' if present, else the row number).")]
+
+
+def _model(path: Path | None):
+    from .. import load
+
+    return load(path)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+    _setup_logging(verbose)
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Argument(help="Labelled data: JSONL/CSV/Parquet with text and frames (+stance), or a SemEval folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
+    fmt: FormatOpt = InFormat.auto,
+    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy YAML/JSON (default: bundled, or SemEval's for SemEval data).")] = None,
+    text_column: TextCol = "text",
+    id_column: IdCol = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    unit: Annotated[str, typer.Option(help="auto, passage or document: what one training text is.")] = "auto",
+    name: Annotated[str | None, typer.Option(help="Model name for the card.")] = None,
+) -> None:
+    """Train a model on labelled data and save it to a directory."""
+    from .. import train as train_fn
+
+    model = train_fn(data, taxonomy=taxonomy, fmt=fmt.value, text_column=text_column, id_column=id_column, seed=seed, unit=unit, name=name)
+    model.save(output)
+    tm = model.manifest.get("training_metrics", {})
+    out.print(f"saved model to [bold]{output}[/] ({model.manifest['training_data']['n_texts']} texts; "
+              f"out-of-fold macro F1 fine {tm.get('oof_macro_f1_fine')}, coarse {tm.get('oof_macro_f1_coarse')})")  # fmt: skip
+
+
+@app.command()
+def tag(
+    input: Annotated[Path, typer.Argument(help="JSONL, CSV, Parquet, a .txt file, a folder of .txt files, or a SemEval folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file: .jsonl, .csv or .parquet (SemEval: any name).")],
+    model: ModelOpt = None,
+    unit: Annotated[Unit, typer.Option(help="One row per passage or per document.")] = Unit.passage,
+    fmt: FormatOpt = InFormat.auto,
+    text_column: TextCol = "text",
+    id_column: IdCol = None,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per chunk.")] = 500,
+) -> None:
+    """Tag a corpus with narrative frames and stance."""
+    from ..engine import tag_file
+    from ..io import check_output_path
+
+    check_output_path(output)
+    m = _model(model)
+    summary = tag_file(input, output, m, unit=unit.value, fmt=fmt.value, text_column=text_column, id_column=id_column, chunk_rows=chunk_rows)
+    _print_summary(summary)
+    if summary.rejected:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _print_summary(s) -> None:
+    t = Table(title=f"tagged {s.documents} documents -> {s.output}", show_header=True)
+    t.add_column("frame")
+    t.add_column("rows", justify="right")
+    for f, n in sorted(s.frame_counts.items(), key=lambda kv: -kv[1]):
+        t.add_row(f, str(n))
+    out.print(t)
+    out.print(
+        f"input rows {s.input_rows}, tagged {s.documents}, rejected {s.rejected}, duplicate ids {s.duplicate_ids}, "
+        f"truncated {s.truncated}, non-English {s.non_english}, output rows {s.output_rows}, "
+        f"{s.seconds:.1f}s ({s.rows_per_second:.0f} docs/s)"
+    )
+    if s.rejects:
+        out.print(f"rejected rows and reasons: {s.rejects}")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Argument(help="Labelled data (JSONL/CSV/Parquet or SemEval folder).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Report directory (metrics.json).")],
+    model: ModelOpt = None,
+    fmt: FormatOpt = InFormat.auto,
+    cv: Annotated[int | None, typer.Option(help="Cross-validate with K group-aware folds instead of scoring a model.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Score a model on labelled data (or cross-validate) and write metrics.json."""
+    from .. import evaluate as evaluate_fn
+
+    res = evaluate_fn(None if cv else _model(model), data, cv=cv, fmt=fmt.value, seed=seed)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "metrics.json").write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
+    t = Table(title="evaluation")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    for k in ("f1_samples_fine", "f1_samples_coarse", "f1_macro_fine", "f1_macro_coarse", "f1_micro_fine", "f1_micro_coarse", "stance_accuracy"):
+        if k in res:
+            t.add_row(k, f"{res[k]:.3f}")
+    out.print(t)
+    out.print(f"metrics written to {output / 'metrics.json'}")
+
+
+@app.command()
+def explain(
+    text: Annotated[str, typer.Argument(help="The text, or the path of a UTF-8 text file.")],
+    model: ModelOpt = None,
+    top_k: Annotated[int, typer.Option(help="Features shown per label.")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show the evidence behind the labels of one text."""
+    p = Path(text)
+    if len(text) < 4096 and p.is_file():
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError(f"{p} is not valid UTF-8") from None
+    ex = _model(model).explain(text, top_k=top_k)
+    if as_json:
+        out.print_json(json.dumps(ex, default=str))
+        return
+    out.print(f"frames: [bold]{', '.join(ex['frames'])}[/]   families: {', '.join(ex['families'])}   stance: [bold]{ex['stance']}[/]")
+    for lab in ex["labels"]:
+        mark = "[green]✓[/]" if lab["predicted"] else "[dim]·[/]"
+        out.print(f"\n{mark} [bold]{lab['label']}[/] ({lab['family']}) score {lab['score']:.2f} / threshold {lab['threshold']:.2f}")
+        for s in lab["sentences"][:2]:
+            out.print(f"   sentence {s['score']:.2f}: {s['text'][:200]}")
+        if lab["features"]:
+            out.print("   features: " + ", ".join(f"{n} (+{w:.2f})" for n, w in lab["features"]))
+        if lab["cues"]:
+            out.print("   cues: " + ", ".join(repr(c["phrase"]) for c in lab["cues"][:8]))
+    if ex["stance_cues"]:
+        out.print("\nstance cues: " + ", ".join(repr(c["phrase"]) for c in ex["stance_cues"][:8]))
+
+
+@app.command()
+def info(model: ModelOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False) -> None:
+    """Print the model card."""
+    m = _model(model)
+    if as_json:
+        out.print_json(json.dumps(m.info(), default=str))
+    else:
+        out.print(m.card(), markup=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: user errors print one line and exit with their code; bugs show a traceback."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except NarrativesError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        err.print("interrupted")
+        return 130
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return EXIT_INPUT
+        raise
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""Feature extraction stage."""
+
+from ._features import NarrativeFeatures
+
+__all__ = ["NarrativeFeatures"]

@@ -1,0 +1,311 @@
+"""Streaming readers for JSONL, CSV, Parquet, folders of .txt files and the SemEval layout.
+
+Every reader yields :class:`Chunk` objects: a DataFrame with ``id``, ``text``, ``row`` (1-based line
+or row number, or the file path for text files) and any other input columns, plus the rows that
+could not be used, each with its reason. No input row disappears: it is in a chunk or a reject.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._exceptions import InputError
+
+__all__ = ["Chunk", "Reject", "detect_format", "iter_chunks", "read_all", "FORMATS"]
+
+log = logging.getLogger(__name__)
+FORMATS = ("auto", "jsonl", "csv", "parquet", "txt", "semeval")
+_EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "csv",
+        ".parquet": "parquet", ".pq": "parquet", ".txt": "txt"}  # fmt: skip
+
+
+@dataclass(slots=True)
+class Reject:
+    id: str | None
+    row: Any
+    reason: str
+    source: str = ""
+
+
+@dataclass(slots=True)
+class Chunk:
+    frame: pd.DataFrame
+    rejects: list[Reject] = field(default_factory=list)
+    n_read: int = 0
+
+
+def detect_format(path: str | Path, fmt: str = "auto") -> str:
+    """Resolve ``fmt="auto"`` from the path (file extension; folders: SemEval or .txt files)."""
+    path = Path(path)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not path.exists():
+        raise InputError(f"input not found: {path}")
+    if fmt != "auto":
+        return fmt
+    if path.is_dir():
+        if (path / "raw-documents").is_dir():
+            return "semeval"
+        return "txt"
+    ext = path.suffix.lower()
+    if ext in _EXT:
+        return _EXT[ext]
+    raise InputError(f"cannot tell the format of {path} from its extension; pass --format")
+
+
+def _text_problem(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return "text is missing (null)"
+    if isinstance(value, bytes):
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "text is not valid UTF-8"
+        return None
+    if not isinstance(value, str):
+        return f"text is {type(value).__name__}, not a string"
+    return None
+
+
+def _finish(rows: list[dict[str, Any]], rejects: list[Reject], n_read: int) -> Chunk:
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["id", "text", "row"])
+    return Chunk(frame=frame, rejects=rejects, n_read=n_read)
+
+
+def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) -> Iterator[Chunk]:
+    rows: list[dict[str, Any]] = []
+    rejects: list[Reject] = []
+    n_read = 0
+    checked = False
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            n_read += 1
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                rejects.append(Reject(None, lineno, f"line is not valid UTF-8 (byte {exc.start})", str(path)))
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                rejects.append(Reject(None, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", str(path)))
+                continue
+            if not isinstance(obj, dict):
+                rejects.append(Reject(None, lineno, f"line is a JSON {type(obj).__name__}, not an object", str(path)))
+                continue
+            if not checked:
+                checked = True
+                if text_col not in obj:
+                    raise InputError(
+                        f"column {text_col!r} not found in {path}; available: {', '.join(map(str, obj)) or '(none)'}"
+                    )
+                if id_col and id_col not in obj:
+                    raise InputError(f"id column {id_col!r} not found in {path}; available: {', '.join(map(str, obj))}")
+            rid = obj.get(id_col) if id_col else None
+            rid = str(lineno) if rid is None else str(rid)
+            problem = _text_problem(obj.get(text_col)) if text_col in obj else f"no {text_col!r} field"
+            if problem:
+                rejects.append(Reject(rid, lineno, problem, str(path)))
+                continue
+            rec = {k: v for k, v in obj.items() if k not in (text_col, id_col)}
+            rec.update(id=rid, text=obj[text_col], row=lineno)
+            rows.append(rec)
+            if len(rows) >= chunk_rows:
+                yield _finish(rows, rejects, n_read)
+                rows, rejects, n_read = [], [], 0
+    if rows or rejects or n_read:
+        yield _finish(rows, rejects, n_read)
+
+
+def _iter_arrow_batches(path: Path, fmt: str, text_col: str, id_col: str | None, chunk_rows: int) -> Iterator[Chunk]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    bad_rows: list[Reject] = []
+    if fmt == "parquet":
+        try:
+            pf = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+        names = pf.schema_arrow.names
+        batches = pf.iter_batches(batch_size=chunk_rows)
+    else:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        with open(path, "rb") as fh:
+            head = fh.readline()
+        if not head.strip():
+            raise InputError(f"input file is empty: {path}")
+        try:
+            names = next(pacsv.reader([head.decode("utf-8", "replace").rstrip("\r\n")], delimiter=delimiter))
+        except StopIteration:
+            names = []
+        if text_col not in names:
+            raise InputError(f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}")
+        if id_col and id_col not in names:
+            raise InputError(f"id column {id_col!r} not found in {path}; available: {', '.join(names)}")
+
+        def on_invalid(row: Any) -> str:
+            bad_rows.append(Reject(None, row.number, f"malformed CSV row: {row.text[:80]!r}", str(path)))
+            return "skip"
+
+        try:
+            batches = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(block_size=1 << 22),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.binary() for c in names}, strings_can_be_null=False
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            raise InputError(f"cannot read CSV {path}: {str(exc).splitlines()[0]}") from None
+    if text_col not in names:
+        raise InputError(f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}")
+    if id_col and id_col not in names:
+        raise InputError(f"id column {id_col!r} not found in {path}; available: {', '.join(names)}")
+    offset = 0
+    try:
+        for batch in batches:
+            data = batch.to_pydict()
+            n = batch.num_rows
+            rows, rejects = [], bad_rows[:]
+            bad_rows.clear()
+            others = [c for c in data if c not in (text_col, id_col)]
+            for i in range(n):
+                rownum = offset + i + 1
+                rid = data[id_col][i] if id_col else None
+                if isinstance(rid, bytes):
+                    rid = rid.decode("utf-8", "replace")
+                rid = str(rownum) if rid is None or rid == "" else str(rid)
+                value = data[text_col][i]
+                problem = _text_problem(value)
+                if problem:
+                    rejects.append(Reject(rid, rownum, problem, str(path)))
+                    continue
+                if isinstance(value, bytes):
+                    value = value.decode("utf-8")
+                rec = {}
+                for c in others:
+                    v = data[c][i]
+                    rec[c] = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+                rec.update(id=rid, text=value, row=rownum)
+                rows.append(rec)
+            offset += n
+            yield _finish(rows, rejects, n)
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+    if bad_rows:
+        yield _finish([], bad_rows, 0)
+
+
+def _iter_txt(path: Path, chunk_rows: int, semeval: bool) -> Iterator[Chunk]:
+    if path.is_file():
+        files = [path]
+        root = path.parent
+    else:
+        root = path / "raw-documents" if semeval and (path / "raw-documents").is_dir() else path
+        files = sorted(p for p in root.rglob("*.txt") if p.is_file())
+        if not files:
+            raise InputError(f"no .txt files found in {root}")
+    rows, rejects = [], []
+    n_read = 0
+    for f in files:
+        n_read += 1
+        rid = str(f.relative_to(root)) if f != path else f.name
+        try:
+            text = f.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            rejects.append(Reject(rid, str(f), f"file is not valid UTF-8 (byte {exc.start})", str(f)))
+            continue
+        except OSError as exc:
+            rejects.append(Reject(rid, str(f), f"cannot read file: {exc.strerror}", str(f)))
+            continue
+        rows.append({"id": rid, "text": text, "row": str(f)})
+        if len(rows) >= chunk_rows:
+            yield _finish(rows, rejects, n_read)
+            rows, rejects, n_read = [], [], 0
+    if rows or rejects:
+        yield _finish(rows, rejects, n_read)
+
+
+def iter_chunks(
+    path: str | Path,
+    fmt: str = "auto",
+    text_column: str = "text",
+    id_column: str | None = None,
+    chunk_rows: int = 2000,
+) -> Iterator[Chunk]:
+    """Stream ``path`` in chunks of at most ``chunk_rows`` rows.
+
+    ``id_column=None`` uses a column named ``id`` when there is one, else the row number.
+    Raises :class:`InputError` for file-level problems (missing file or column, empty file,
+    unreadable format); row-level problems become :class:`Reject` entries.
+    """
+    path = Path(path)
+    fmt = detect_format(path, fmt)
+    if fmt in ("jsonl", "csv", "parquet") and path.is_dir():
+        raise InputError(f"{path} is a folder; --format {fmt} expects a file")
+    if fmt in ("jsonl", "csv") and path.stat().st_size == 0:
+        raise InputError(f"input file is empty: {path}")
+    explicit_id = id_column is not None
+    id_col = id_column if explicit_id else _default_id(path, fmt)
+    if fmt == "jsonl":
+        it = _iter_jsonl(path, text_column, id_col, chunk_rows)
+    elif fmt in ("csv", "parquet"):
+        it = _iter_arrow_batches(path, fmt, text_column, id_col, chunk_rows)
+    else:
+        it = _iter_txt(path, chunk_rows, semeval=fmt == "semeval")
+    seen_any = False
+    for chunk in it:
+        seen_any = seen_any or chunk.n_read > 0 or bool(chunk.rejects)
+        yield chunk
+    if not seen_any:
+        raise InputError(f"no data rows in {path}")
+
+
+def _default_id(path: Path, fmt: str) -> str | None:
+    """``"id"`` when the input has such a column, else None (row numbers become ids)."""
+    try:
+        if fmt == "jsonl":
+            with open(path, "rb") as fh:
+                for raw in fh:
+                    if raw.strip():
+                        try:
+                            obj = json.loads(raw)
+                        except (json.JSONDecodeError, UnicodeDecodeError):
+                            continue
+                        return "id" if isinstance(obj, dict) and "id" in obj else None
+        elif fmt == "csv":
+            with open(path, "rb") as fh:
+                head = fh.readline().decode("utf-8", "replace")
+            delim = "\t" if path.suffix.lower() == ".tsv" else ","
+            return "id" if "id" in [h.strip().strip('"') for h in head.rstrip("\r\n").split(delim)] else None
+        elif fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return "id" if "id" in pq.ParquetFile(path).schema_arrow.names else None
+    except OSError:
+        return None
+    except Exception:  # unreadable file: the reader raises the proper error
+        return None
+    return None
+
+
+def read_all(path: str | Path, **kw: Any) -> tuple[pd.DataFrame, list[Reject]]:
+    """Read a whole input into one DataFrame (for training and evaluation sets)."""
+    frames, rejects = [], []
+    for chunk in iter_chunks(path, **kw):
+        frames.append(chunk.frame)
+        rejects.extend(chunk.rejects)
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "text", "row"])
+    return df, rejects

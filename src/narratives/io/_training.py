@@ -1,0 +1,122 @@
+"""Labelled data: JSONL/CSV/Parquet rows with ``frames`` (and optional ``stance``), or SemEval folders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._exceptions import InputError
+from .._taxonomy import Taxonomy
+from ._readers import Reject, detect_format, read_all
+
+__all__ = ["LabelledData", "read_labelled", "read_semeval"]
+
+SEMEVAL_ANNOTATIONS = "subtask-2-annotations.txt"
+
+
+@dataclass
+class LabelledData:
+    """Texts with gold labels. ``frame`` has ``id``, ``text``, ``frames`` (list of fine labels),
+    ``families`` (list of coarse labels) and ``stance`` (or None)."""
+
+    frame: pd.DataFrame
+    taxonomy: Taxonomy | None
+    rejects: list[Reject]
+    source: str = ""
+
+
+def _as_list(v: Any) -> list[str]:
+    if v is None or (isinstance(v, float) and v != v):
+        return []
+    if isinstance(v, str):
+        s = v.strip()
+        if s.startswith("["):
+            try:
+                return [str(x) for x in json.loads(s)]
+            except json.JSONDecodeError:
+                pass
+        return [p.strip() for p in s.split(";") if p.strip()]
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    return [str(x) for x in v]
+
+
+def read_semeval(path: str | Path) -> LabelledData:
+    """Read a SemEval-2025 Task 10 subtask-2 folder (``raw-documents/`` + annotations)."""
+    path = Path(path)
+    docs_dir = path / "raw-documents"
+    ann = path / SEMEVAL_ANNOTATIONS
+    if not docs_dir.is_dir():
+        raise InputError(f"{path} is not a SemEval folder: raw-documents/ is missing")
+    if not ann.is_file():
+        raise InputError(f"{path} has no {SEMEVAL_ANNOTATIONS}: it holds no gold labels")
+    docs, rejects = read_all(path, fmt="semeval")
+    gold: dict[str, tuple[list[str], list[str]]] = {}
+    for lineno, line in enumerate(ann.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise InputError(f"{ann}:{lineno}: expected 3 tab-separated fields, found {len(parts)}")
+        gold[parts[0].strip()] = (_as_list(parts[1]), _as_list(parts[2]))
+    missing = [i for i in docs["id"] if i not in gold]
+    for i in missing:
+        rejects.append(Reject(i, i, "document has no gold annotation", str(ann)))
+    docs = docs[docs["id"].isin(gold)].reset_index(drop=True)
+    docs["families"] = [gold[i][0] for i in docs["id"]]
+    docs["frames"] = [gold[i][1] for i in docs["id"]]
+    docs["stance"] = None
+    return LabelledData(docs, semeval_taxonomy(path, gold.values()), rejects, str(path))
+
+
+def semeval_taxonomy(path: Path, gold: Any = ()) -> Taxonomy:
+    """The SemEval label hierarchy: from ``subtask2_subnarratives.json`` next to the folder when
+    present (so labels unseen in training still exist), plus every label in the annotations."""
+    pairs: dict[str, str] = {}
+    for cand in (path / "subtask2_subnarratives.json", path.parent / "subtask2_subnarratives.json"):
+        if cand.is_file():
+            data = json.loads(cand.read_text(encoding="utf-8"))
+            for narr, subs in data.items():
+                for sub in subs:
+                    pairs[sub] = narr
+            break
+    for narrs, subs in gold:
+        for sub in subs:
+            if sub == "Other" or sub in pairs:
+                continue
+            parent = max((n for n in narrs if sub.startswith(n + ":")), key=len, default=None)
+            if parent is None:
+                parent = sub.rsplit(": ", 1)[0]
+            pairs[sub] = parent
+    return Taxonomy.from_label_pairs(pairs.items(), none_label="Other", name="semeval2025-task10")
+
+
+def read_labelled(
+    path: str | Path,
+    fmt: str = "auto",
+    text_column: str = "text",
+    id_column: str | None = None,
+    labels_column: str = "frames",
+    stance_column: str = "stance",
+) -> LabelledData:
+    """Read labelled training or evaluation data in any supported format."""
+    fmt = detect_format(path, fmt)
+    if fmt == "semeval":
+        return read_semeval(path)
+    if fmt == "txt":
+        raise InputError("a folder of .txt files has no labels; use --format semeval or a JSONL/CSV/Parquet file")
+    df, rejects = read_all(path, fmt=fmt, text_column=text_column, id_column=id_column)
+    if labels_column not in df.columns:
+        raise InputError(
+            f"labelled data needs a {labels_column!r} column; available: {', '.join(c for c in df.columns if c != 'row')}"
+        )
+    df["frames"] = [_as_list(v) for v in df.pop(labels_column)] if labels_column != "frames" else [_as_list(v) for v in df["frames"]]
+    if stance_column in df.columns:
+        df["stance"] = [None if (s is None or (isinstance(s, float) and s != s)) else str(s) for s in df[stance_column]]
+    else:
+        df["stance"] = None
+    return LabelledData(df.reset_index(drop=True), None, rejects, str(path))

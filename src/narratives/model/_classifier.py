@@ -1,0 +1,363 @@
+"""Two-level multi-label classifier with calibrated one-vs-rest linear models and a stance head."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from .._exceptions import InputError
+from ..preprocessing._preprocessor import _as_taxonomy
+
+__all__ = ["NarrativeClassifier", "STANCES"]
+
+log = logging.getLogger(__name__)
+STANCES = ("promotes", "reports", "none")
+
+
+def _labels_matrix(y: Sequence[Sequence[str]], labels: list[str], none_label: str) -> np.ndarray:
+    index = {lab: i for i, lab in enumerate(labels)}
+    Y = np.zeros((len(y), len(labels)), dtype=np.int8)
+    unknown: set[str] = set()
+    for r, labs in enumerate(y):
+        if isinstance(labs, str):
+            labs = [labs]
+        for lab in labs:
+            if lab == none_label or lab == "":
+                continue
+            if lab in index:
+                Y[r, index[lab]] = 1
+            else:
+                unknown.add(lab)
+    if unknown:
+        raise InputError(
+            f"labels not in the taxonomy: {', '.join(sorted(unknown)[:8])}"
+            + (" ..." if len(unknown) > 8 else "")
+        )
+    return Y
+
+
+def _best_threshold(p: np.ndarray, y: np.ndarray, floor: float, ceiling: float) -> tuple[float, float]:
+    """Threshold maximising F1 of ``p >= t`` (ties: the one nearest 0.5), and that F1."""
+    pos = int(y.sum())
+    if pos == 0:
+        return ceiling, 0.0
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, len(ps) + 1)
+    f1 = 2 * tp / (k + pos)
+    # Only cut between distinct scores.
+    last = np.r_[ps[1:] != ps[:-1], True]
+    f1 = np.where(last, f1, -1)
+    cand = np.where(f1 >= f1.max() - 1e-9)[0]
+    best = cand[np.argmin(np.abs(ps[cand] - 0.5))]
+    nxt = ps[best + 1] if best + 1 < len(ps) else 0.0
+    t = float((ps[best] + nxt) / 2)
+    return float(np.clip(t, floor, ceiling)), float(f1[best])
+
+
+class _Constant:
+    """Stand-in for a label with no positive training example."""
+
+
+def _fit_one(base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int, seed: int) -> Any:
+    pos = int(y.sum())
+    if pos == 0:
+        return None
+    if pos == len(y):
+        return 1.0
+    est = clone(base)
+    if calibration and pos >= cv and len(y) - pos >= cv:
+        est = CalibratedClassifierCV(
+            est,
+            method=calibration,
+            cv=StratifiedKFold(cv, shuffle=True, random_state=seed),
+            ensemble=False,
+        )
+    return est.fit(X, y)
+
+
+def _proba_one(est: Any, X: Any) -> np.ndarray:
+    if est is None:
+        return np.zeros(X.shape[0])
+    if isinstance(est, float):
+        return np.full(X.shape[0], est)
+    return est.predict_proba(X)[:, 1]
+
+
+class NarrativeClassifier(ClassifierMixin, BaseEstimator):
+    """Two-level multi-label classifier with per-label tuned thresholds and a stance head.
+
+    One calibrated logistic regression per fine label and per coarse label (one-vs-rest). During
+    ``fit``, out-of-fold probabilities (K folds, grouped when ``groups`` is given) choose each label's
+    decision threshold; the thresholds are stored in ``thresholds_``. Output is consistent: a fine
+    label implies its coarse parent; a text with no label gets the taxonomy's none label.
+
+    Parameters
+    ----------
+    taxonomy : dict, Taxonomy, path or None
+    C : float, default=4.0
+        Inverse regularisation strength of the label models.
+    class_weight : str or None, default="balanced"
+    calibration : {"sigmoid", "isotonic", None}, default="sigmoid"
+    calibration_cv : int, default=3
+    threshold_cv : int, default=5
+        Folds for the out-of-fold threshold tuning (0 or 1: fixed ``default_threshold``).
+    threshold_floor, threshold_ceiling : float
+        Bounds for tuned thresholds (guards against degenerate thresholds on tiny labels).
+    default_threshold : float, default=0.5
+    stance_C : float, default=2.0
+    random_state : int, default=0
+    n_jobs : int or None, default=None
+        joblib workers for fitting label models.
+
+    Fitted attributes
+    -----------------
+    fine_labels_, coarse_labels_, parents_, none_label_, estimators_, thresholds_,
+    stance_estimator_, training_metrics_
+    """
+
+    def __init__(
+        self,
+        taxonomy: Any = None,
+        C: float = 4.0,
+        class_weight: str | None = "balanced",
+        calibration: str | None = "sigmoid",
+        calibration_cv: int = 3,
+        threshold_cv: int = 5,
+        threshold_floor: float = 0.1,
+        threshold_ceiling: float = 0.9,
+        default_threshold: float = 0.5,
+        stance_C: float = 2.0,
+        random_state: int = 0,
+        n_jobs: int | None = None,
+    ):
+        self.taxonomy = taxonomy
+        self.C = C
+        self.class_weight = class_weight
+        self.calibration = calibration
+        self.calibration_cv = calibration_cv
+        self.threshold_cv = threshold_cv
+        self.threshold_floor = threshold_floor
+        self.threshold_ceiling = threshold_ceiling
+        self.default_threshold = default_threshold
+        self.stance_C = stance_C
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ fitting
+    def _base(self) -> LogisticRegression:
+        return LogisticRegression(
+            C=self.C,
+            class_weight=self.class_weight,
+            solver="liblinear",
+            max_iter=2000,
+            random_state=self.random_state,
+        )
+
+    def _fit_all(self, X: Any, Y: np.ndarray) -> list[Any]:
+        base = self._base()
+        return Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_one)(base, X, Y[:, j], self.calibration, self.calibration_cv, self.random_state)
+            for j in range(Y.shape[1])
+        )
+
+    def fit(
+        self,
+        X: Any,
+        y: Sequence[Sequence[str]],
+        stance: Sequence[str | None] | None = None,
+        groups: Sequence[Any] | None = None,
+    ) -> NarrativeClassifier:
+        """Fit on a feature matrix and per-row lists of fine labels.
+
+        Parameters
+        ----------
+        X : sparse matrix (n_samples, n_features)
+        y : list of lists of fine labels (the none label or an empty list for no label)
+        stance : list of "promotes" / "reports" / "none" / None, optional
+        groups : array-like, optional
+            Group ids (near-duplicate clusters, sources) kept together in the threshold folds.
+        """
+        tax = _as_taxonomy(self.taxonomy)
+        self.fine_labels_ = tax.fine_labels
+        self.coarse_labels_ = tax.coarse_labels
+        self.parents_ = {f: tax.parent(f) for f in self.fine_labels_}
+        self.none_label_ = tax.none_label
+        y = list(y)
+        if X.shape[0] != len(y):
+            raise InputError(f"{X.shape[0]} texts but {len(y)} label rows")
+        if X.shape[0] < 2:
+            raise InputError("need at least two training texts")
+        Yf = _labels_matrix(y, self.fine_labels_, self.none_label_)
+        Yc = self._coarse_from_fine(Yf)
+        Y = np.hstack([Yf, Yc])
+        X = sp.csr_matrix(X)
+        self.n_features_in_ = X.shape[1]
+        self.estimators_ = self._fit_all(X, Y)
+        n_pos = Y.sum(axis=0)
+
+        # Out-of-fold probabilities for thresholds and honest training metrics.
+        thresholds = np.full(Y.shape[1], self.default_threshold)
+        oof_f1 = np.full(Y.shape[1], np.nan)
+        oof = None
+        if self.threshold_cv and self.threshold_cv > 1 and X.shape[0] >= 2 * self.threshold_cv:
+            oof = self._oof(X, Y, groups)
+            for j in range(Y.shape[1]):
+                if n_pos[j] >= 2:
+                    thresholds[j], oof_f1[j] = _best_threshold(
+                        oof[:, j], Y[:, j], self.threshold_floor, self.threshold_ceiling
+                    )
+        labels = self.fine_labels_ + self.coarse_labels_
+        self.thresholds_ = {lab: float(t) for lab, t in zip(labels, thresholds, strict=True)}
+        self.support_ = {lab: int(n) for lab, n in zip(labels, n_pos, strict=True)}
+
+        # Stance head: promotes vs reports, trained on framed rows with a known stance.
+        self.stance_estimator_ = None
+        stance_acc = None
+        if stance is not None:
+            st = np.asarray([s if s in ("promotes", "reports") else "" for s in stance], dtype=object)
+            mask = (st != "") & (Yf.sum(axis=1) > 0)
+            if mask.sum() >= 4 and len(set(st[mask])) == 2:
+                est = LogisticRegression(
+                    C=self.stance_C, class_weight="balanced", solver="liblinear", max_iter=2000,
+                    random_state=self.random_state,
+                )
+                yy = (st[mask] == "promotes").astype(int)
+                self.stance_estimator_ = est.fit(X[mask], yy)
+                if oof is not None:
+                    stance_acc = self._stance_oof(X[mask], yy, None if groups is None else np.asarray(groups)[mask])
+        self.training_metrics_ = {
+            "n_train": int(X.shape[0]),
+            "oof_f1": {lab: (None if np.isnan(v) else round(float(v), 4)) for lab, v in zip(labels, oof_f1, strict=True)},
+            "oof_macro_f1_fine": _nanmean(oof_f1[: len(self.fine_labels_)]),
+            "oof_macro_f1_coarse": _nanmean(oof_f1[len(self.fine_labels_) :]),
+            "oof_stance_accuracy": stance_acc,
+        }
+        return self
+
+    def _coarse_from_fine(self, Yf: np.ndarray) -> np.ndarray:
+        Yc = np.zeros((Yf.shape[0], len(self.coarse_labels_)), dtype=np.int8)
+        cidx = {c: i for i, c in enumerate(self.coarse_labels_)}
+        for j, f in enumerate(self.fine_labels_):
+            Yc[:, cidx[self.parents_[f]]] |= Yf[:, j]
+        return Yc
+
+    def _folds(self, n: int, groups: Sequence[Any] | None):
+        k = self.threshold_cv
+        if groups is not None:
+            g = np.asarray(groups)
+            k = min(k, len(np.unique(g)))
+            return list(GroupKFold(n_splits=k, shuffle=True, random_state=self.random_state).split(np.zeros(n), groups=g))
+        return list(KFold(k, shuffle=True, random_state=self.random_state).split(np.zeros(n)))
+
+    def _oof(self, X: Any, Y: np.ndarray, groups: Sequence[Any] | None) -> np.ndarray:
+        oof = np.zeros(Y.shape, dtype=float)
+        base = self._base()
+        jobs = []
+        folds = self._folds(X.shape[0], groups)
+        for tr, _te in folds:
+            for j in range(Y.shape[1]):
+                jobs.append(delayed(_fit_one)(base, X[tr], Y[tr, j], self.calibration, self.calibration_cv, self.random_state))
+        fitted = Parallel(n_jobs=self.n_jobs)(jobs)
+        i = 0
+        for _tr, te in folds:
+            for j in range(Y.shape[1]):
+                oof[te, j] = _proba_one(fitted[i], X[te])
+                i += 1
+        return oof
+
+    def _stance_oof(self, X: Any, y: np.ndarray, groups: Any) -> float | None:
+        if min(np.bincount(y, minlength=2)) < 2:
+            return None
+        correct = 0
+        for tr, te in self._folds(X.shape[0], groups):
+            if len(set(y[tr])) < 2:
+                continue
+            est = LogisticRegression(C=self.stance_C, class_weight="balanced", solver="liblinear", max_iter=2000).fit(X[tr], y[tr])
+            correct += int((est.predict(X[te]) == y[te]).sum())
+        return round(correct / len(y), 4)
+
+    # --------------------------------------------------------------- prediction
+    def predict_proba_all(self, X: Any) -> np.ndarray:
+        """Probabilities for fine labels then coarse labels, shape (n, n_fine + n_coarse)."""
+        check_is_fitted(self, "estimators_")
+        X = sp.csr_matrix(X)
+        if X.shape[0] == 0:
+            return np.zeros((0, len(self.estimators_)))
+        return np.column_stack([_proba_one(e, X) for e in self.estimators_])
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Fine-label probabilities, shape (n, n_fine)."""
+        return self.predict_proba_all(X)[:, : len(self.fine_labels_)]
+
+    def decide(self, X: Any) -> dict[str, Any]:
+        """Everything a caller needs: probabilities, consistent decisions and stance.
+
+        Returns a dict with ``proba_fine``, ``proba_coarse``, ``fine`` and ``coarse`` (0/1 arrays),
+        ``frames`` / ``families`` (label lists per row, none label when empty), ``stance`` and
+        ``stance_proba`` (probability of "promotes").
+        """
+        P = self.predict_proba_all(X)
+        nf = len(self.fine_labels_)
+        thr = np.array([self.thresholds_[lab] for lab in self.fine_labels_ + self.coarse_labels_])
+        D = (P >= thr).astype(np.int8)
+        fine = D[:, :nf]
+        coarse = D[:, nf:] | self._coarse_from_fine(fine)
+        frames, families = [], []
+        for r in range(P.shape[0]):
+            fr = [self.fine_labels_[j] for j in np.flatnonzero(fine[r])]
+            fa = [self.coarse_labels_[j] for j in np.flatnonzero(coarse[r])]
+            frames.append(fr or [self.none_label_])
+            families.append(fa or [self.none_label_])
+        has = (fine.sum(axis=1) + coarse.sum(axis=1)) > 0
+        if self.stance_estimator_ is not None and P.shape[0]:
+            sp_ = self.stance_estimator_.predict_proba(sp.csr_matrix(X))[:, 1]
+            stance = np.where(has, np.where(sp_ >= 0.5, "promotes", "reports"), "none")
+        else:
+            sp_ = np.full(P.shape[0], np.nan)
+            stance = np.where(has, "unknown", "none")
+        return {
+            "proba_fine": P[:, :nf],
+            "proba_coarse": P[:, nf:],
+            "fine": fine,
+            "coarse": coarse,
+            "frames": frames,
+            "families": families,
+            "stance": stance.tolist(),
+            "stance_proba": sp_,
+        }
+
+    def predict(self, X: Any) -> np.ndarray:
+        """0/1 matrix of fine labels (columns in ``fine_labels_`` order)."""
+        return self.decide(X)["fine"]
+
+    def coef_for(self, j: int) -> np.ndarray | None:
+        """Linear weights of label column ``j`` (fine then coarse), for explanations."""
+        est = self.estimators_[j]
+        if est is None or isinstance(est, float):
+            return None
+        if isinstance(est, CalibratedClassifierCV):
+            est = est.calibrated_classifiers_[0].estimator
+        return np.asarray(est.coef_).ravel()
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _nanmean(a: np.ndarray) -> float | None:
+    a = a[~np.isnan(a)]
+    return round(float(a.mean()), 4) if len(a) else None

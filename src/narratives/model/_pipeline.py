@@ -1,0 +1,95 @@
+"""The one sklearn pipeline object: Preprocessor -> NarrativeFeatures -> NarrativeClassifier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from .._registry import registry
+from .._taxonomy import Taxonomy
+from ..features import NarrativeFeatures
+from ..preprocessing import Preprocessor, Processed
+from ..preprocessing._preprocessor import _as_taxonomy
+from ._classifier import NarrativeClassifier
+
+__all__ = ["NarrativePipeline", "make_pipeline"]
+
+
+class NarrativePipeline(Pipeline):
+    """A :class:`sklearn.pipeline.Pipeline` that fits on texts and label lists.
+
+    ``fit(texts, labels, stance=None, groups=None)``; ``predict`` returns the fine-label 0/1 matrix,
+    ``predict_proba`` the fine-label probabilities, ``decide`` everything (see
+    :meth:`NarrativeClassifier.decide`). It clones, cross-validates and ``set_params`` like any
+    sklearn pipeline, e.g. ``pipe.set_params(features__char_ngrams=True)``.
+
+    Examples
+    --------
+    >>> pipe = make_pipeline(classifier__threshold_cv=0)
+    >>> texts = ["Kazakhstan is an artificial state created by Lenin.", "The lake froze early."] * 3
+    >>> labels = [["artificial_state"], []] * 3
+    >>> pipe.fit(texts, labels).decide(["A fake state invented by the Bolsheviks."])["frames"][0]
+    ['artificial_state']
+    """
+
+    def fit(self, X: Any, y: Any = None, stance: Sequence[Any] | None = None, groups: Any = None, **params: Any):
+        if stance is not None:
+            params["classifier__stance"] = stance
+        if groups is not None:
+            params["classifier__groups"] = groups
+        return super().fit(X, y, **params)
+
+    @property
+    def classifier(self) -> NarrativeClassifier:
+        return self.steps[-1][1]
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return _as_taxonomy(self.classifier.taxonomy)
+
+    def features_of(self, texts: Sequence[str]):
+        return self[:-1].transform(list(texts))
+
+    def decide(self, X: Sequence[str]) -> dict[str, Any]:
+        return self.classifier.decide(self.features_of(X))
+
+    def decide_processed(self, processed: Sequence[Processed]) -> dict[str, Any]:
+        """Like :meth:`decide` for already preprocessed units (skips the spaCy stage)."""
+        if not len(processed):
+            return self.classifier.decide(np.zeros((0, self.classifier.n_features_in_)))
+        return self.classifier.decide(self.named_steps["features"].transform(processed))
+
+
+@registry.architectures.register("narratives.Pipeline.v1")
+def make_pipeline(taxonomy: Any = None, memory: Any = None, **params: Any) -> NarrativePipeline:
+    """Build the default, unfitted pipeline for a taxonomy.
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy, dict, path or None
+        ``None`` uses the bundled taxonomy. Stored in every stage as a plain dict.
+    memory : str, joblib.Memory or None
+        Cache for the fitted preprocessing and feature stages (sklearn's Pipeline ``memory``).
+    **params
+        ``step__param`` overrides, e.g. ``classifier__C=2.0``.
+    """
+    tax = _as_taxonomy(taxonomy).to_dict()
+    pipe = NarrativePipeline(
+        [
+            ("preprocess", registry.architectures.get("narratives.Preprocessor.v1")(taxonomy=tax)),
+            ("features", registry.architectures.get("narratives.TfidfFeatures.v1")(taxonomy=tax)),
+            ("classifier", registry.architectures.get("narratives.LinearClassifier.v1")(taxonomy=tax)),
+        ],
+        memory=memory,
+    )
+    if params:
+        pipe.set_params(**params)
+    return pipe
+
+
+registry.architectures.register("narratives.Preprocessor.v1", func=Preprocessor)
+registry.architectures.register("narratives.TfidfFeatures.v1", func=NarrativeFeatures)
+registry.architectures.register("narratives.LinearClassifier.v1", func=NarrativeClassifier)

@@ -1,0 +1,5 @@
+"""Persistence: safe model directories (skops + manifest)."""
+
+from ._persist import FORMAT_VERSION, TRUSTED_TYPES, load_pipeline, read_manifest, save_pipeline
+
+__all__ = ["FORMAT_VERSION", "TRUSTED_TYPES", "load_pipeline", "read_manifest", "save_pipeline"]

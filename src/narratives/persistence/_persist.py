@@ -1,0 +1,187 @@
+"""Model directories: a skops-serialised pipeline plus a JSON manifest.
+
+Loading never executes code from the directory: the pipeline is read with ``skops.io`` and only the
+types on :data:`TRUSTED_TYPES` (plus skops' own defaults: numpy, scipy, standard sklearn estimators)
+may appear in it. The manifest's SHA-256 of the pipeline file detects corruption; it is not a
+signature (anyone can rewrite both), which is why the type allow-list is what keeps loading safe.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy
+import skops
+import skops.io as sio
+import sklearn
+import spacy
+
+from .. import __version__
+from .._exceptions import (
+    ModelIntegrityError,
+    ModelNotFoundError,
+    ModelVersionError,
+    UntrustedModelError,
+)
+
+__all__ = ["FORMAT_VERSION", "TRUSTED_TYPES", "load_pipeline", "read_manifest", "save_pipeline"]
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = "1.0"
+PIPELINE_FILE = "pipeline.skops"
+MANIFEST_FILE = "manifest.json"
+
+#: Types beyond skops' defaults that a narratives model may contain. Nothing else is loaded.
+TRUSTED_TYPES: tuple[str, ...] = (
+    "narratives.features._features.NarrativeFeatures",
+    "narratives.model._classifier.NarrativeClassifier",
+    "narratives.model._pipeline.NarrativePipeline",
+    "narratives.preprocessing._preprocessor.Preprocessor",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.isotonic.IsotonicRegression",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.model_selection._split.KFold",
+)
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "narratives": __version__,
+        "scikit-learn": sklearn.__version__,
+        "spacy": spacy.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "skops": skops.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def save_pipeline(pipeline: Any, path: str | Path, manifest: dict[str, Any], extra_files: dict[str, str] | None = None) -> Path:
+    """Write ``pipeline`` and ``manifest`` to the directory ``path`` atomically.
+
+    The directory is assembled next to its final place and renamed into it, so an interrupted save
+    never leaves a half-written model under the final name.
+    """
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
+    try:
+        sio.dump(pipeline, tmp / PIPELINE_FILE, compression=8)
+        untrusted = set(sio.get_untrusted_types(file=tmp / PIPELINE_FILE))
+        unexpected = sorted(untrusted - set(TRUSTED_TYPES))
+        if unexpected:
+            raise UntrustedModelError(
+                f"refusing to save a pipeline with types outside the trusted list: {', '.join(unexpected)}"
+            )
+        full = {
+            "format_version": FORMAT_VERSION,
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "library_versions": library_versions(),
+            **manifest,
+            "files": {PIPELINE_FILE: _sha256(tmp / PIPELINE_FILE)},
+        }
+        for name, text in (extra_files or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=parent))
+            os.replace(path, old / path.name)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """Read and check a model directory's manifest (no pipeline loading)."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelNotFoundError(f"model directory not found: {path}")
+    if not path.is_dir():
+        raise ModelNotFoundError(f"model path is not a directory: {path}")
+    mpath = path / MANIFEST_FILE
+    if not mpath.is_file():
+        raise ModelIntegrityError(f"{path} is not a narratives model: {MANIFEST_FILE} is missing")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelIntegrityError(f"corrupt manifest in {path}: {exc}") from None
+    if not isinstance(manifest, dict) or "format_version" not in manifest:
+        raise ModelIntegrityError(f"corrupt manifest in {path}: no format_version")
+    fmt = str(manifest["format_version"])
+    if fmt.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise ModelVersionError(
+            f"model {path} has format {fmt}; this narratives {__version__} reads format "
+            f"{FORMAT_VERSION}: retrain the model or use a matching narratives version"
+        )
+    return manifest
+
+
+def _minor(v: str) -> tuple[str, ...]:
+    return tuple(v.split(".")[:2])
+
+
+def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
+    """Load ``(pipeline, manifest)`` from a model directory, refusing anything unsafe or broken."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    saved = manifest.get("library_versions", {})
+    have = library_versions()
+    if "scikit-learn" in saved and _minor(saved["scikit-learn"]) != _minor(have["scikit-learn"]):
+        raise ModelVersionError(
+            f"model {path} was trained with scikit-learn {saved['scikit-learn']}, this environment "
+            f"has {have['scikit-learn']}: install scikit-learn=={saved['scikit-learn']} or retrain"
+        )
+    ppath = path / PIPELINE_FILE
+    if not ppath.is_file():
+        raise ModelIntegrityError(f"model {path} is incomplete: {PIPELINE_FILE} is missing")
+    expected = manifest.get("files", {}).get(PIPELINE_FILE)
+    if expected != _sha256(ppath):
+        raise ModelIntegrityError(f"model {path} is corrupt: {PIPELINE_FILE} does not match its manifest hash")
+    try:
+        untrusted = set(sio.get_untrusted_types(file=ppath))
+    except Exception as exc:  # not a zip, bad schema...
+        raise ModelIntegrityError(f"model {path}: {PIPELINE_FILE} is not a valid skops file ({type(exc).__name__})") from None
+    unexpected = sorted(untrusted - set(TRUSTED_TYPES))
+    if unexpected:
+        raise UntrustedModelError(
+            f"model {path} contains types outside the trusted list, refusing to load: {', '.join(unexpected[:5])}"
+        )
+    try:
+        pipeline = sio.load(ppath, trusted=sorted(untrusted))
+    except Exception as exc:
+        raise ModelIntegrityError(f"model {path}: cannot load {PIPELINE_FILE} ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    return pipeline, manifest

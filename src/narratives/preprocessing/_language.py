@@ -1,0 +1,35 @@
+"""A cheap English detector: script share plus English function-word share."""
+
+from __future__ import annotations
+
+__all__ = ["guess_language"]
+
+_EN_STOP = frozenset(
+    """a about after all also am an and any are as at be because been before being but by can could
+    did do does for from had has have he her here him his how i if in into is it its just like me
+    more most my no not now of on only or other our out over said she should so some than that the
+    their them then there these they this those to too under up us very was we were what when where
+    which while who why will with would you your yet against""".split()
+)
+
+
+def guess_language(tokens: list[str], text: str) -> str:
+    """Return ``"en"`` or a rough tag for non-English text (``"xx-cyrl"``, ``"xx-latn"``, ...).
+
+    ``tokens`` are lower-cased word tokens; very short texts in Latin script count as English.
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "en"  # punctuation, numbers or emoji only: nothing to mislabel
+    latin = sum(1 for c in letters if c < "\u0250")
+    if latin / len(letters) < 0.6:
+        cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+        if cyr / len(letters) >= 0.5:
+            return "xx-cyrl"
+        arab = sum(1 for c in letters if "\u0600" <= c <= "\u06ff")
+        return "xx-arab" if arab / len(letters) >= 0.5 else "xx"
+    words = [t for t in tokens if t.isalpha()]
+    if len(words) < 8:
+        return "en"
+    share = sum(1 for w in words if w in _EN_STOP) / len(words)
+    return "en" if share >= 0.12 else "xx-latn"

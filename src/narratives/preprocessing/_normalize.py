@@ -1,0 +1,156 @@
+"""Text normalisation that remembers where every character came from.
+
+The normalised text feeds tokenisation and features; the offset map turns any span of it back into
+a span of the ORIGINAL text, so passages and evidence point at what the user gave us.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["Normalized", "normalize"]
+
+_CHAR_MAP = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"',
+    "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\u2026": "...",
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ", "\u3000": " ",
+    "\u2028": "\n", "\u2029": "\n",
+}  # fmt: skip
+
+# One alternation, scanned once: HTML tags, entities, runs of horizontal space, runs of blank
+# lines, control/format characters (zero-width included) and single characters to map.
+_SPECIAL = re.compile(
+    r"(?P<tag><(?:/?[A-Za-z][A-Za-z0-9:-]{0,20}(?:\s[^<>]{0,400})?/?|!--.{0,2000}?--)>)"
+    r"|(?P<ent>&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
+    r"|(?P<hspace>[ \t\u00a0\u2007\u202f\u2009\u200a\u3000]{2,}|\t)"
+    r"|(?P<nl>(?:[ \t]*(?:\r\n|\r|\n)){3,}|\r\n|\r)"
+    r"|(?P<ctrl>[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffc])"
+    r"|(?P<map>[" + "".join(re.escape(c) for c in _CHAR_MAP) + r"])",
+    re.S,
+)
+_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text plus the map back to the original.
+
+    ``_norm_starts[k]`` / ``_orig_starts[k]`` / ``_lengths[k]`` describe piece ``k``: verbatim pieces
+    map character by character; replaced pieces (length -1 in ``_verbatim``) map their start and end
+    to the start and end of the replaced original span.
+    """
+
+    text: str
+    original_length: int
+    _norm_starts: tuple[int, ...]
+    _orig_starts: tuple[int, ...]
+    _orig_ends: tuple[int, ...]
+    _verbatim: tuple[bool, ...]
+
+    def to_original(self, i: int) -> int:
+        """Original offset of normalised offset ``i`` (``len(text)`` maps to the original length)."""
+        if i >= len(self.text):
+            return self.original_length
+        if i <= 0:
+            return self._orig_starts[0] if self._orig_starts and i == 0 else 0
+        k = bisect.bisect_right(self._norm_starts, i) - 1
+        if self._verbatim[k]:
+            return self._orig_starts[k] + (i - self._norm_starts[k])
+        return self._orig_starts[k]
+
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of the normalised span ``[start, end)``."""
+        if end <= start:
+            o = self.to_original(start)
+            return o, o
+        o_start = self.to_original(start)
+        k = bisect.bisect_right(self._norm_starts, end - 1) - 1
+        if self._verbatim[k]:
+            o_end = self._orig_starts[k] + (end - self._norm_starts[k])
+        else:
+            o_end = self._orig_ends[k]
+        return o_start, max(o_start, o_end)
+
+
+def _replacement(m: re.Match[str]) -> str:
+    kind = m.lastgroup
+    s = m.group()
+    if kind == "tag":
+        return "\n" if _BLOCK_TAGS.match(s) else " "
+    if kind == "ent":
+        out = html.unescape(s)
+        if out == s:
+            return s
+        out = "".join(_CHAR_MAP.get(c, c) for c in out)
+        return "" if _SPECIAL.fullmatch(out) and _SPECIAL.fullmatch(out).lastgroup == "ctrl" else out
+    if kind == "hspace":
+        return " "
+    if kind == "nl":
+        return "\n\n" if s.count("\n") + s.count("\r") - s.count("\r\n") >= 2 else "\n"
+    if kind == "ctrl":
+        return ""
+    return _CHAR_MAP[s]
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise ``text`` for feature extraction, keeping offsets into the original.
+
+    Unicode NFC; curly quotes, guillemets and dashes to ASCII; HTML tags dropped (block tags become
+    line breaks) and entities decoded; control and zero-width characters removed; runs of spaces
+    collapsed; three or more line breaks collapsed to a paragraph break.
+
+    Examples
+    --------
+    >>> n = normalize("<p>Kyiv&nbsp;\u2014 \u201cfake\u201d  state</p>")
+    >>> n.text
+    '\\nKyiv - "fake" state\\n'
+    >>> s, e = n.span_to_original(n.text.index("fake"), n.text.index("fake") + 4)
+    >>> "<p>Kyiv&nbsp;\u2014 \u201cfake\u201d  state</p>"[s:e]
+    'fake'
+    """
+    norm_starts: list[int] = []
+    orig_starts: list[int] = []
+    orig_ends: list[int] = []
+    verbatim: list[bool] = []
+    out: list[str] = []
+    n = 0
+
+    def add(piece: str, o_start: int, o_end: int, is_verbatim: bool) -> None:
+        nonlocal n
+        if not piece:
+            return
+        if is_verbatim and not unicodedata.is_normalized("NFC", piece):
+            nfc = unicodedata.normalize("NFC", piece)
+            is_verbatim = len(nfc) == len(piece)
+            piece = nfc
+        norm_starts.append(n)
+        orig_starts.append(o_start)
+        orig_ends.append(o_end)
+        verbatim.append(is_verbatim)
+        out.append(piece)
+        n += len(piece)
+
+    pos = 0
+    for m in _SPECIAL.finditer(text):
+        if m.start() > pos:
+            add(text[pos : m.start()], pos, m.start(), True)
+        rep = _replacement(m)
+        add(rep, m.start(), m.end(), rep == m.group())
+        pos = m.end()
+    if pos < len(text):
+        add(text[pos:], pos, len(text), True)
+    return Normalized(
+        text="".join(out),
+        original_length=len(text),
+        _norm_starts=tuple(norm_starts),
+        _orig_starts=tuple(orig_starts),
+        _orig_ends=tuple(orig_ends),
+        _verbatim=tuple(verbatim),
+    )

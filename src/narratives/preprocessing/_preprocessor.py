@@ -1,0 +1,424 @@
+"""The preprocessing stage: normalise, segment into sentences and passages, tokenise, match cues."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .._exceptions import InputError
+from .._taxonomy import Taxonomy
+from ._boilerplate import classify_line
+from ._dedup import exact_key
+from ._language import guess_language
+from ._normalize import normalize
+from ._spacy import DEFAULT_SPACY, Matchers, build_nlp
+
+__all__ = ["Passage", "Preprocessor", "Processed", "Segmented"]
+
+#: spaCy sees the text in blocks of at most this many characters (cut at line breaks).
+BLOCK_CHARS = 100_000
+
+
+@dataclass(slots=True)
+class Processed:
+    """What the feature extractor needs from one unit of text (a passage or a document)."""
+
+    tokens: str = ""
+    text: str = ""
+    cues: dict[str, int] = field(default_factory=dict)
+    actors: dict[str, int] = field(default_factory=dict)
+    stance: dict[str, int] = field(default_factory=dict)
+    n_words: int = 0
+    lang: str = "en"
+    #: (match id, original start, original end) for evidence.
+    hits: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Passage:
+    """A window of sentences with offsets into the ORIGINAL text."""
+
+    index: int
+    start: int
+    end: int
+    kind: str  # "text" | "heading" | "boilerplate"
+    processed: Processed
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def taggable(self) -> bool:
+        return self.kind == "text" and self.processed.lang == "en"
+
+
+@dataclass(slots=True)
+class Segmented:
+    """A document split into passages, plus the document-level unit."""
+
+    passages: list[Passage]
+    document: Processed
+    n_chars: int
+    truncated: bool = False
+    key: str = ""
+
+
+def _as_taxonomy(taxonomy: Any) -> Taxonomy:
+    if taxonomy is None:
+        return Taxonomy.default()
+    if isinstance(taxonomy, Taxonomy):
+        return taxonomy
+    if isinstance(taxonomy, dict):
+        return Taxonomy.from_dict(taxonomy)
+    return Taxonomy.load(taxonomy)
+
+
+@functools.lru_cache(maxsize=16)
+def _matchers(spacy_model: str, lemmatize: bool, cue_blob: str) -> Matchers:
+    cues, stance = json.loads(cue_blob)
+    return Matchers(build_nlp(spacy_model, lemmatize), cues, stance)
+
+
+def _token_form(tok: Any, lemmatize: bool) -> str | None:
+    if tok.is_space or tok.is_punct:
+        return None
+    if tok.like_url:
+        return "<url>"
+    if tok.like_num and any(c.isdigit() for c in tok.text):
+        return "<num>"
+    if lemmatize:
+        lemma = tok.lemma_
+        return (lemma or tok.text).lower()
+    return tok.lower_
+
+
+class Preprocessor(TransformerMixin, BaseEstimator):
+    """spaCy preprocessing stage: text -> :class:`Processed` records.
+
+    Stateless apart from its parameters; ``fit`` only records the taxonomy it will match.
+
+    Parameters
+    ----------
+    spacy_model : str, default="blank:en"
+        ``"blank:<lang>"`` for ``spacy.blank`` plus rule-based components, or the name of an
+        installed spaCy pipeline.
+    lemmatize : bool, default=True
+        Use the lookup lemmatizer (spacy-lookups-data) for feature tokens.
+    taxonomy : dict, Taxonomy, path or None
+        Source of the cue phrases; ``None`` is the bundled taxonomy.
+    passage_sentences : int, default=3
+        Sentences per passage window.
+    max_passage_chars : int, default=1000
+        Cap on passage length in characters; longer sentences are cut at token boundaries.
+    max_chars : int, default=2_000_000
+        Documents longer than this are processed up to the limit and flagged as truncated.
+    batch_size : int, default=64
+        ``nlp.pipe`` batch size.
+
+    Examples
+    --------
+    >>> pre = Preprocessor().fit(["x"])
+    >>> seg = pre.segment(["Kazakhstan is an artificial state. It owes its existence to Moscow."])[0]
+    >>> [(p.start, p.end, p.kind) for p in seg.passages]
+    [(0, 67, 'text')]
+    """
+
+    def __init__(
+        self,
+        spacy_model: str = DEFAULT_SPACY,
+        lemmatize: bool = True,
+        taxonomy: Any = None,
+        passage_sentences: int = 3,
+        max_passage_chars: int = 1000,
+        max_chars: int = 2_000_000,
+        batch_size: int = 64,
+    ):
+        self.spacy_model = spacy_model
+        self.lemmatize = lemmatize
+        self.taxonomy = taxonomy
+        self.passage_sentences = passage_sentences
+        self.max_passage_chars = max_passage_chars
+        self.max_chars = max_chars
+        self.batch_size = batch_size
+
+    # sklearn API --------------------------------------------------------------
+    def fit(self, X: Iterable[str] | None = None, y: Any = None) -> Preprocessor:
+        if self.passage_sentences < 1 or self.max_passage_chars < 50 or self.max_chars < 1:
+            raise InputError("passage_sentences >= 1, max_passage_chars >= 50, max_chars >= 1")
+        tax = _as_taxonomy(self.taxonomy)
+        self.taxonomy_ = tax.to_dict()
+        self.cue_blob_ = json.dumps(
+            [tax.cues(), {k: list(v) for k, v in tax.stance_cues.items()}], sort_keys=True
+        )
+        return self
+
+    def transform(self, X: Iterable[str]) -> list[Processed]:
+        """Document-level :class:`Processed` record per text (boilerplate left out)."""
+        return [s.document for s in self.segment(X)]
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        return tags
+
+    # segmentation -------------------------------------------------------------
+    @property
+    def nlp(self):
+        return build_nlp(self.spacy_model, self.lemmatize)
+
+    def _get_matchers(self) -> Matchers:
+        if not hasattr(self, "cue_blob_"):
+            self.fit()
+        return _matchers(self.spacy_model, self.lemmatize, self.cue_blob_)
+
+    def segment(self, X: Iterable[str]) -> list[Segmented]:
+        """Split each text into passages with offsets into the original text."""
+        texts = list(_check_texts(X))
+        matchers = self._get_matchers()
+        nlp = self.nlp
+        lemmatize = self.lemmatize and "lemmatizer" in nlp.pipe_names
+        # Flatten all documents into blocks so nlp.pipe can batch across documents.
+        prepared = []
+        blocks: list[str] = []
+        owners: list[tuple[int, int]] = []
+        for i, text in enumerate(texts):
+            truncated = len(text) > self.max_chars
+            original = text[: self.max_chars] if truncated else text
+            norm = normalize(original)
+            prepared.append((original, norm, truncated))
+            for b_start, b_text in _blocks(norm.text):
+                owners.append((i, b_start))
+                blocks.append(b_text)
+        per_doc: list[list[tuple[int, Any]]] = [[] for _ in texts]
+        for (i, b_start), doc in zip(owners, nlp.pipe(blocks, batch_size=self.batch_size), strict=True):
+            per_doc[i].append((b_start, doc))
+        return [
+            self._segment_one(original, norm, truncated, per_doc[i], matchers, lemmatize)
+            for i, (original, norm, truncated) in enumerate(prepared)
+        ]
+
+    def _segment_one(self, original, norm, truncated, docs, matchers, lemmatize) -> Segmented:
+        ntext = norm.text
+        # Line kinds, indexed by normalised line start.
+        line_starts, line_kinds, para_breaks = [], [], set()
+        pos = 0
+        for line in ntext.split("\n"):
+            kind = classify_line(line)
+            line_starts.append(pos)
+            line_kinds.append(kind)
+            if kind == "blank":
+                para_breaks.add(len(line_starts) - 1)
+            pos += len(line) + 1
+
+        # Sentences as (norm start, norm end, line index, tokens) with tokens (norm start, form).
+        sents = []
+        matches: list[tuple[str, int, int]] = []
+        for b_start, doc in docs:
+            for mid, s, e in matchers(doc):
+                matches.append((mid, b_start + s, b_start + e))
+            for sent in doc.sents:
+                toks = [(b_start + t.idx, _token_form(t, lemmatize)) for t in sent]
+                toks = [(p, f) for p, f in toks if f is not None]
+                stripped = sent.text.strip()
+                if not stripped:
+                    continue
+                lead = len(sent.text) - len(sent.text.lstrip())
+                s0 = b_start + sent.start_char + lead
+                s1 = s0 + len(stripped)
+                li = bisect.bisect_right(line_starts, s0) - 1
+                sents.extend(self._split_long(s0, s1, li, toks))
+        matches.sort(key=lambda m: m[1])
+
+        # Group sentences into passages.
+        groups: list[tuple[str, list]] = []
+        cur: list = []
+        cur_kind = "text"
+        n_text = 0
+
+        def close() -> None:
+            nonlocal cur, n_text, cur_kind
+            if cur:
+                groups.append((cur_kind if n_text or cur_kind == "boilerplate" else "heading", cur))
+            cur, n_text, cur_kind = [], 0, "text"
+
+        prev_line = -1
+        for sent in sents:
+            s0, s1, li, _ = sent
+            kind = line_kinds[li]
+            crossed_para = any(prev_line < k < li for k in para_breaks) if prev_line >= 0 else False
+            if kind == "boilerplate":
+                if cur_kind != "boilerplate" or crossed_para:
+                    close()
+                cur_kind = "boilerplate"
+                cur.append(sent)
+            elif kind == "heading":
+                if cur_kind == "boilerplate" or n_text:
+                    close()
+                cur.append(sent)
+            else:
+                # A heading is attached to the text that follows it, even across a blank line.
+                if cur_kind == "boilerplate" or (crossed_para and n_text):
+                    close()
+                if n_text and (
+                    n_text >= self.passage_sentences or s1 - cur[0][0] > self.max_passage_chars
+                ):
+                    close()
+                cur.append(sent)
+                n_text += 1
+            prev_line = li
+        close()
+
+        passages: list[Passage] = []
+        doc_parts: list[Processed] = []
+        for kind, group in groups:
+            n0, n1 = group[0][0], group[-1][1]
+            o0, o1 = norm.span_to_original(n0, n1)
+            proc = self._processed(ntext, n0, n1, group, matches, norm)
+            passages.append(
+                Passage(
+                    index=len(passages),
+                    start=o0,
+                    end=o1,
+                    kind=kind,
+                    processed=proc,
+                    sentences=[norm.span_to_original(s[0], s[1]) for s in group],
+                )
+            )
+            if kind != "boilerplate":
+                doc_parts.append(proc)
+        document = _merge(doc_parts)
+        return Segmented(
+            passages=passages,
+            document=document,
+            n_chars=len(original),
+            truncated=truncated,
+            key=exact_key(document.text) if document.text else "",
+        )
+
+    def _split_long(self, s0, s1, li, toks):
+        cap = self.max_passage_chars
+        if s1 - s0 <= cap:
+            return [(s0, s1, li, toks)]
+        out, start, chunk = [], s0, []
+        for p, f in toks:
+            if p - start > cap and chunk:
+                out.append((start, p, li, chunk))
+                start, chunk = p, []
+            chunk.append((p, f))
+        # Tokens without feature forms (punctuation runs) can still leave a giant span: hard cut.
+        pieces = out + [(start, s1, li, chunk)]
+        final = []
+        for a, b, li_, ch in pieces:
+            while b - a > cap:
+                final.append((a, a + cap, li_, [t for t in ch if a <= t[0] < a + cap]))
+                ch = [t for t in ch if t[0] >= a + cap]
+                a += cap
+            final.append((a, b, li_, ch))
+        return final
+
+    @staticmethod
+    def _processed(ntext, n0, n1, group, matches, norm) -> Processed:
+        forms = [f for sent in group for _, f in sent[3]]
+        cues: Counter[str] = Counter()
+        actors: Counter[str] = Counter()
+        stance: Counter[str] = Counter()
+        hits = []
+        lo = bisect.bisect_left(matches, n0, key=lambda m: m[1])
+        for mid, s, e in matches[lo:]:
+            if s >= n1:
+                break
+            kind, _, name = mid.partition(":")
+            if kind == "cue":
+                cues[name] += 1
+                hits.append((mid, *norm.span_to_original(s, e)))
+            elif kind == "actor":
+                actors[name] += 1
+            else:
+                stance[name] += 1
+                hits.append((mid, *norm.span_to_original(s, e)))
+        text = ntext[n0:n1]
+        return Processed(
+            tokens=" ".join(forms),
+            text=text,
+            cues=dict(cues),
+            actors=dict(actors),
+            stance=dict(stance),
+            n_words=len(forms),
+            lang=guess_language(forms, text),
+            hits=hits,
+        )
+
+
+def _merge(parts: Sequence[Processed]) -> Processed:
+    if not parts:
+        return Processed()
+    if len(parts) == 1:
+        return parts[0]
+    cues: Counter[str] = Counter()
+    actors: Counter[str] = Counter()
+    stance: Counter[str] = Counter()
+    words_by_lang: Counter[str] = Counter()
+    for p in parts:
+        cues.update(p.cues)
+        actors.update(p.actors)
+        stance.update(p.stance)
+        words_by_lang[p.lang] += max(p.n_words, 1)
+    return Processed(
+        tokens=" ".join(p.tokens for p in parts if p.tokens),
+        text="\n".join(p.text for p in parts),
+        cues=dict(cues),
+        actors=dict(actors),
+        stance=dict(stance),
+        n_words=sum(p.n_words for p in parts),
+        lang=words_by_lang.most_common(1)[0][0],
+        hits=[h for p in parts for h in p.hits],
+    )
+
+
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """Cut text into pieces of at most BLOCK_CHARS, preferring line breaks, then spaces."""
+    if len(text) <= BLOCK_CHARS:
+        return [(0, text)] if text else []
+    out, start = [], 0
+    while start < len(text):
+        end = min(start + BLOCK_CHARS, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start + BLOCK_CHARS // 2, end)
+            if cut < 0:
+                cut = text.rfind(" ", start + BLOCK_CHARS // 2, end)
+            if cut > start:
+                end = cut + 1
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
+def _check_texts(X: Iterable[Any]) -> Iterable[str]:
+    if isinstance(X, str):
+        raise InputError("expected a list of texts, got a single string")
+    for i, t in enumerate(X):
+        if not isinstance(t, str):
+            raise InputError(f"text #{i} is {type(t).__name__}, not a string")
+        yield t
+
+
+def text_hash(texts: Iterable[str]) -> str:
+    """Order-sensitive SHA-256 over texts (training-data fingerprint)."""
+    h = hashlib.sha256()
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def as_array(texts: Iterable[str]) -> np.ndarray:
+    return np.asarray(list(texts), dtype=object)
