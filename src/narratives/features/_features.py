@@ -61,9 +61,9 @@ class NarrativeFeatures(TransformerMixin, BaseEstimator):
         char_ngrams: bool = False,
         char_ngram_range: tuple[int, int] = (3, 5),
         char_max_features: int = 100_000,
-        cue_weight: float = 0.5,
-        actor_weight: float = 0.3,
-        stance_weight: float = 0.5,
+        cue_weight: float = 0.1,
+        actor_weight: float = 0.1,
+        stance_weight: float = 0.1,
         taxonomy: Any = None,
     ):
         self.ngram_range = ngram_range

@@ -106,7 +106,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     taxonomy : dict, Taxonomy, path or None
-    C : float, default=4.0
+    C : float, default=10.0
         Inverse regularisation strength of the label models.
     class_weight : str or None, default="balanced"
     calibration : {"sigmoid", "isotonic", None}, default="sigmoid"
@@ -120,6 +120,11 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, default=0
     n_jobs : int or None, default=None
         joblib workers for fitting label models.
+    threshold_objective : {"auto", "label_f1", "samples_f1"}, default="auto"
+        ``label_f1`` tunes each label's threshold for its own F1. ``samples_f1`` then also tunes a
+        gate on a "no label" model and a global threshold scale for per-text F1 (the SemEval
+        metric), with a top-1 fallback for texts that pass the gate. ``auto`` picks whichever
+        scores higher on the out-of-fold predictions by mean F1-samples.
 
     Fitted attributes
     -----------------
@@ -130,7 +135,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         taxonomy: Any = None,
-        C: float = 4.0,
+        C: float = 10.0,
         class_weight: str | None = "balanced",
         calibration: str | None = "sigmoid",
         calibration_cv: int = 3,
@@ -141,6 +146,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         stance_C: float = 2.0,
         random_state: int = 0,
         n_jobs: int | None = None,
+        threshold_objective: str = "auto",
     ):
         self.taxonomy = taxonomy
         self.C = C
@@ -154,6 +160,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.stance_C = stance_C
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.threshold_objective = threshold_objective
 
     # ------------------------------------------------------------------ fitting
     def _base(self) -> LogisticRegression:
@@ -201,7 +208,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             raise InputError("need at least two training texts")
         Yf = _labels_matrix(y, self.fine_labels_, self.none_label_)
         Yc = self._coarse_from_fine(Yf)
-        Y = np.hstack([Yf, Yc])
+        Yn = (Yf.sum(axis=1, keepdims=True) == 0).astype(np.int8)
+        Y = np.hstack([Yf, Yc, Yn])
         X = sp.csr_matrix(X)
         self.n_features_in_ = X.shape[1]
         self.estimators_ = self._fit_all(X, Y)
@@ -219,8 +227,13 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
                         oof[:, j], Y[:, j], self.threshold_floor, self.threshold_ceiling
                     )
         labels = self.fine_labels_ + self.coarse_labels_
-        self.thresholds_ = {lab: float(t) for lab, t in zip(labels, thresholds, strict=True)}
-        self.support_ = {lab: int(n) for lab, n in zip(labels, n_pos, strict=True)}
+        n_lab = len(labels)
+        self.thresholds_ = {lab: float(t) for lab, t in zip(labels, thresholds[:n_lab], strict=True)}
+        self.support_ = {lab: int(n) for lab, n in zip(labels, n_pos[:n_lab], strict=True)}
+        self.decision_ = {"none_gate": None, "scale": 1.0, "top1": False, "objective": "label_f1"}
+        if oof is not None and self.threshold_objective in ("auto", "samples_f1"):
+            self.decision_ = self._tune_decision(oof, Yf, Yc)
+        oof_f1 = oof_f1[:n_lab]
 
         # Stance head: promotes vs reports, trained on framed rows with a known stance.
         self.stance_estimator_ = None
@@ -243,8 +256,50 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             "oof_macro_f1_fine": _nanmean(oof_f1[: len(self.fine_labels_)]),
             "oof_macro_f1_coarse": _nanmean(oof_f1[len(self.fine_labels_) :]),
             "oof_stance_accuracy": stance_acc,
+            "decision": self.decision_,
         }
         return self
+
+    def _apply(self, P: np.ndarray, decision: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 fine and coarse decisions from probabilities (fine, coarse, none columns)."""
+        nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
+        thr = np.array([self.thresholds_[lab] for lab in self.fine_labels_ + self.coarse_labels_])
+        thr = np.minimum(thr * decision["scale"], 0.99)
+        D = (P[:, : nf + nc] >= thr).astype(np.int8)
+        fine = D[:, :nf]
+        coarse = D[:, nf:] | self._coarse_from_fine(fine)
+        gate = decision.get("none_gate")
+        if gate is not None and P.shape[1] > nf + nc:
+            is_none = P[:, nf + nc] >= gate
+            if decision.get("top1"):
+                empty = ~is_none & (fine.sum(axis=1) == 0)
+                if empty.any():
+                    rel = P[:, :nf] / np.maximum(thr[:nf], 1e-6)
+                    j = rel.argmax(axis=1)
+                    fine[empty, j[empty]] = 1
+                    coarse = coarse | self._coarse_from_fine(fine)
+            fine[is_none] = 0
+            coarse[is_none] = 0
+        return fine, coarse
+
+    def _tune_decision(self, oof: np.ndarray, Yf: np.ndarray, Yc: np.ndarray) -> dict[str, Any]:
+        def score(decision: dict[str, Any]) -> float:
+            fine, coarse = self._apply(oof, decision)
+            return (_samples_f1(Yf, fine) + _samples_f1(Yc, coarse)) / 2
+
+        best = {"none_gate": None, "scale": 1.0, "top1": False, "objective": "label_f1"}
+        base = score(best)
+        best_s = base if self.threshold_objective == "auto" else -1.0
+        for gate in np.arange(0.2, 0.91, 0.05):
+            for scale in (0.6, 0.8, 1.0, 1.2, 1.5, 2.0):
+                for top1 in (False, True):
+                    d = {"none_gate": round(float(gate), 2), "scale": scale, "top1": top1, "objective": "samples_f1"}
+                    s = score(d)
+                    if s > best_s + 1e-9:
+                        best, best_s = d, s
+        best["oof_samples_f1"] = round(best_s, 4)
+        best["oof_samples_f1_label_f1"] = round(base, 4)
+        return best
 
     def _coarse_from_fine(self, Yf: np.ndarray) -> np.ndarray:
         Yc = np.zeros((Yf.shape[0], len(self.coarse_labels_)), dtype=np.int8)
@@ -290,7 +345,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
 
     # --------------------------------------------------------------- prediction
     def predict_proba_all(self, X: Any) -> np.ndarray:
-        """Probabilities for fine labels then coarse labels, shape (n, n_fine + n_coarse)."""
+        """Probabilities: fine labels, coarse labels, then the "no label" model: (n, n_fine + n_coarse + 1)."""
         check_is_fitted(self, "estimators_")
         X = sp.csr_matrix(X)
         if X.shape[0] == 0:
@@ -309,11 +364,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         ``stance_proba`` (probability of "promotes").
         """
         P = self.predict_proba_all(X)
-        nf = len(self.fine_labels_)
-        thr = np.array([self.thresholds_[lab] for lab in self.fine_labels_ + self.coarse_labels_])
-        D = (P >= thr).astype(np.int8)
-        fine = D[:, :nf]
-        coarse = D[:, nf:] | self._coarse_from_fine(fine)
+        nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
+        fine, coarse = self._apply(P, self.decision_)
         frames, families = [], []
         for r in range(P.shape[0]):
             fr = [self.fine_labels_[j] for j in np.flatnonzero(fine[r])]
@@ -329,7 +381,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             stance = np.where(has, "unknown", "none")
         return {
             "proba_fine": P[:, :nf],
-            "proba_coarse": P[:, nf:],
+            "proba_coarse": P[:, nf : nf + nc],
+            "proba_none": P[:, nf + nc] if P.shape[1] > nf + nc else np.zeros(P.shape[0]),
             "fine": fine,
             "coarse": coarse,
             "frames": frames,
@@ -356,6 +409,15 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         tags.input_tags.sparse = True
         return tags
+
+
+def _samples_f1(Y: np.ndarray, D: np.ndarray) -> float:
+    """Mean per-row F1 where an empty row means the none label (as in SemEval)."""
+    gy, gd = Y.sum(axis=1), D.sum(axis=1)
+    tp = (Y & D).sum(axis=1)
+    f1 = np.where((gy == 0) & (gd == 0), 1.0, 2 * tp / np.maximum(gy + gd + (gy == 0) + (gd == 0), 1))
+    # none vs labels: a row with gold none and predicted labels (or vice versa) scores 0.
+    return float(f1.mean())
 
 
 def _nanmean(a: np.ndarray) -> float | None:
