@@ -200,7 +200,9 @@ def info(model: ModelOpt = None, as_json: Annotated[bool, typer.Option("--json",
 def main(argv: list[str] | None = None) -> int:
     """Entry point: user errors print one line and exit with their code; bugs show a traceback."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int):  # click returns typer.Exit codes in non-standalone mode
+            return rv
     except NarrativesError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         return exc.exit_code

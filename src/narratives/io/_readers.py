@@ -7,6 +7,7 @@ could not be used, each with its reason. No input row disappears: it is in a chu
 
 from __future__ import annotations
 
+import csv as _csv
 import json
 import logging
 from collections.abc import Iterator
@@ -146,7 +147,7 @@ def _iter_arrow_batches(path: Path, fmt: str, text_col: str, id_col: str | None,
         if not head.strip():
             raise InputError(f"input file is empty: {path}")
         try:
-            names = next(pacsv.reader([head.decode("utf-8", "replace").rstrip("\r\n")], delimiter=delimiter))
+            names = next(_csv.reader([head.decode("utf-8", "replace").rstrip("\r\n")], delimiter=delimiter))
         except StopIteration:
             names = []
         if text_col not in names:

@@ -24,7 +24,14 @@ log = logging.getLogger(__name__)
 STANCES = ("promotes", "reports", "none")
 
 
-def _labels_matrix(y: Sequence[Sequence[str]], labels: list[str], none_label: str) -> np.ndarray:
+def _labels_matrix(y: Any, labels: list[str], none_label: str) -> np.ndarray:
+    """0/1 matrix from label lists, or a 0/1 indicator matrix whose columns are ``labels``."""
+    if sp.issparse(y):
+        y = y.toarray()
+    if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype != object:
+        if y.shape[1] != len(labels):
+            raise InputError(f"indicator matrix has {y.shape[1]} columns; the taxonomy has {len(labels)} fine labels")
+        return (y > 0).astype(np.int8)
     index = {lab: i for i, lab in enumerate(labels)}
     Y = np.zeros((len(y), len(labels)), dtype=np.int8)
     unknown: set[str] = set()
@@ -191,7 +198,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : sparse matrix (n_samples, n_features)
-        y : list of lists of fine labels (the none label or an empty list for no label)
+        y : list of lists of fine labels (the none label or an empty list for no label), or a
+            0/1 indicator matrix with one column per fine label in taxonomy order
         stance : list of "promotes" / "reports" / "none" / None, optional
         groups : array-like, optional
             Group ids (near-duplicate clusters, sources) kept together in the threshold folds.
@@ -201,8 +209,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.coarse_labels_ = tax.coarse_labels
         self.parents_ = {f: tax.parent(f) for f in self.fine_labels_}
         self.none_label_ = tax.none_label
-        y = list(y)
-        if X.shape[0] != len(y):
+        if not (isinstance(y, np.ndarray) and y.ndim == 2) and not sp.issparse(y):
+            y = list(y)
+        if X.shape[0] != y.shape[0] if hasattr(y, "shape") else X.shape[0] != len(y):
             raise InputError(f"{X.shape[0]} texts but {len(y)} label rows")
         if X.shape[0] < 2:
             raise InputError("need at least two training texts")

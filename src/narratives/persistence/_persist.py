@@ -86,6 +86,7 @@ def save_pipeline(pipeline: Any, path: str | Path, manifest: dict[str, Any], ext
     parent = path.parent if str(path.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a model directory is meant to be shared
     try:
         sio.dump(pipeline, tmp / PIPELINE_FILE, compression=8)
         untrusted = set(sio.get_untrusted_types(file=tmp / PIPELINE_FILE))

@@ -127,9 +127,26 @@ def normalize(text: str) -> Normalized:
         if not piece:
             return
         if is_verbatim and not unicodedata.is_normalized("NFC", piece):
-            nfc = unicodedata.normalize("NFC", piece)
-            is_verbatim = len(nfc) == len(piece)
-            piece = nfc
+            # Compose cluster by cluster (a starter plus its combining marks) so only the
+            # clusters that change length lose their character-level offsets.
+            start = 0
+            for k in range(1, len(piece) + 1):
+                if k == len(piece) or not unicodedata.combining(piece[k]):
+                    cluster = piece[start:k]
+                    nfc = unicodedata.normalize("NFC", cluster)
+                    _push(nfc, o_start + start, o_start + k, len(nfc) == len(cluster))
+                    start = k
+            return
+        _push(piece, o_start, o_end, is_verbatim)
+
+    def _push(piece: str, o_start: int, o_end: int, is_verbatim: bool) -> None:
+        nonlocal n
+        if norm_starts and is_verbatim and verbatim[-1] and orig_ends[-1] == o_start:
+            # merge adjacent verbatim pieces (keeps the offset table short)
+            orig_ends[-1] = o_end
+            out.append(piece)
+            n += len(piece)
+            return
         norm_starts.append(n)
         orig_starts.append(o_start)
         orig_ends.append(o_end)

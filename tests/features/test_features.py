@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from narratives import InputError
+from narratives.features import NarrativeFeatures
+from narratives.preprocessing import Preprocessor
+
+
+@pytest.fixture(scope="module")
+def processed(tiny_df):
+    return Preprocessor().fit().transform(tiny_df["text"].tolist())
+
+
+@pytest.mark.parametrize("char", [False, True], ids=["words", "words+chars"])
+def test_shapes_and_names(processed, char):
+    f = NarrativeFeatures(char_ngrams=char).fit(processed)
+    X = f.transform(processed)
+    names = f.get_feature_names_out()
+    assert X.shape == (len(processed), len(names))
+    assert any(n.startswith("cue:") for n in names) and any(n.startswith("actor:") for n in names)
+    assert any(n.startswith("char:") for n in names) == char
+
+
+def test_cue_and_actor_blocks(processed):
+    f = NarrativeFeatures(cue_weight=1.0, actor_weight=1.0).fit(processed)
+    names = list(f.get_feature_names_out())
+    X = f.transform(processed).toarray()
+    row = 0  # "Kazakhstan is an artificial state that Lenin drew on a map."
+    assert X[row, names.index("cue:artificial_state")] > 0
+    assert X[row, names.index("actor:kazakhstan")] > 0
+    assert X[row, names.index("actor:ussr")] > 0  # Lenin
+
+
+def test_zero_weight_removes_block(processed):
+    f = NarrativeFeatures(cue_weight=0.0).fit(processed)
+    names = list(f.get_feature_names_out())
+    X = f.transform(processed).toarray()
+    cue_cols = [i for i, n in enumerate(names) if n.startswith("cue:")]
+    assert np.all(X[:, cue_cols] == 0)
+
+
+def test_not_fitted_and_wrong_input(processed):
+    with pytest.raises(NotFittedError):
+        NarrativeFeatures().transform(processed)
+    with pytest.raises(InputError):
+        NarrativeFeatures().fit(["raw text is not accepted"])
+
+
+def test_clone_round_trip():
+    f = NarrativeFeatures(ngram_range=(1, 3), char_ngrams=True)
+    c = clone(f)
+    assert c.get_params() == f.get_params()
