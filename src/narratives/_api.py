@@ -88,6 +88,8 @@ def train(
         Seeds every random choice (folds, solvers); the same data and seed give the same model.
     unit : {"auto", "passage", "document"}
         What one training text is. ``auto``: documents when the median text exceeds 1,500 characters.
+        Document-level models tune their decision rule for per-document F1 (SemEval's metric);
+        passage-level models tune each label's threshold for its own F1.
     params : dict
         ``step__param`` overrides for :func:`narratives.make_pipeline`.
     """
@@ -102,7 +104,10 @@ def train(
     if unit == "auto":
         unit = "document" if float(np.median([len(t) for t in texts])) > 1500 else "passage"
     groups = near_duplicate_groups(texts)
-    pipe = make_pipeline(tax, **{"classifier__random_state": seed, **(params or {})})
+    objective = "samples_f1" if unit == "document" else "label_f1"
+    pipe = make_pipeline(
+        tax, **{"classifier__random_state": seed, "classifier__threshold_objective": objective, **(params or {})}
+    )
     stance = df["stance"].tolist() if df["stance"].notna().any() else None
     log.info("training on %d texts (%d near-duplicate groups), unit=%s", len(texts), len(set(groups)), unit)
     pipe.fit(texts, df["frames"].tolist(), stance=stance, groups=groups)

@@ -146,20 +146,22 @@ class NarrativeModel:
         tax_none = clf.none_label_
         fine = clf.fine_labels_
         # Decide every taggable passage in one batch.
-        refs, units = [], []
+        refs, units, relevant = [], [], []
+        doc_relevant = [self.pipeline.is_relevant(seg.document) for seg in segs]
         for d, seg in enumerate(segs):
             for p in seg.passages:
                 if p.taggable:
                     refs.append((d, p.index))
                     units.append(p.processed)
-        dec = self.pipeline.decide_processed(units)
+                    relevant.append(doc_relevant[d])
+        dec = self.pipeline.decide_processed(units, relevant=relevant)
         by_ref = {ref: k for k, ref in enumerate(refs)}
         if unit == "passage":
             rows = []
             for d, seg in enumerate(segs):
                 for p in seg.passages:
                     k = by_ref.get((d, p.index))
-                    flag = _flag(p, seg)
+                    flag = _flag(p, seg) or ("" if doc_relevant[d] else "off_topic")
                     if k is None:
                         frames, families, stance, scores = [tax_none], [tax_none], "none", {}
                     else:
@@ -171,9 +173,9 @@ class NarrativeModel:
                         "countries": _countries(p.processed.actors), "lang": p.processed.lang, "flag": flag,
                     })  # fmt: skip
             return pd.DataFrame(rows, columns=PASSAGE_COLUMNS)
-        return self._aggregate(ids, segs, dec, by_ref)
+        return self._aggregate(ids, segs, dec, by_ref, doc_relevant)
 
-    def _aggregate(self, ids, segs, dec, by_ref) -> pd.DataFrame:
+    def _aggregate(self, ids, segs, dec, by_ref, doc_relevant) -> pd.DataFrame:
         clf = self.pipeline.classifier
         fine, coarse, none = clf.fine_labels_, clf.coarse_labels_, clf.none_label_
         thr_f = np.array([clf.thresholds_[f] for f in fine])
@@ -193,7 +195,7 @@ class NarrativeModel:
             elif ks:
                 P = dec["proba_fine"][ks]
                 proba = P.max(axis=0)
-                frames = [fine[j] for j in np.flatnonzero(proba >= thr_f)]
+                frames = [fine[j] for j in np.flatnonzero(proba >= thr_f)] if doc_relevant[d] else []
                 fam_hits = set()
                 for k in ks:
                     fam_hits.update(c for c in dec["families"][k] if c != none)
@@ -217,7 +219,8 @@ class NarrativeModel:
                 "id": ids[d], "frames": frames or [none], "families": families or [none], "stance": stance,
                 "scores": self._scores(proba, fine), "evidence": evidence,
                 "countries": _countries(seg.document.actors), "lang": seg.document.lang,
-                "n_passages": len(seg.passages), "flag": "truncated" if seg.truncated else ("non_english" if seg.document.lang != "en" else ""),
+                "n_passages": len(seg.passages),
+                "flag": "truncated" if seg.truncated else ("non_english" if seg.document.lang != "en" else ("" if doc_relevant[d] else "off_topic")),
             })  # fmt: skip
         return pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
 
@@ -234,7 +237,8 @@ class NarrativeModel:
         Columns: ``id``, (``passage``, ``start``, ``end``, ``text`` for passages), ``frames``,
         ``families``, ``stance``, ``scores`` (frame -> probability), ``countries`` (gazetteer states
         and regions mentioned, most frequent first), ``lang`` and ``flag`` ("" or boilerplate,
-        heading, non_english, truncated). Document rows add ``evidence`` (frame -> passage index).
+        heading, non_english, truncated, off_topic: the document names none of the taxonomy's
+        relevance actors, so no frame is assigned; its scores are still reported). Document rows add ``evidence`` (frame -> passage index).
         """
         if isinstance(data, pd.DataFrame):
             if text_column not in data.columns:

@@ -47,6 +47,10 @@ class Taxonomy:
         Label given to a text that receives no frame ("none" or SemEval's "Other").
     stance_cues : mapping
         Optional cue phrases for the stance head, e.g. ``{"reports": ["according to", ...]}``.
+    relevance_actors : tuple of str
+        Gazetteer keys of which a document must mention at least one before any frame is
+        assigned (empty: no such gate). The default taxonomy's frames concern Russia, its
+        neighbours and NATO, so a text that names none of them gets no frame.
 
     Examples
     --------
@@ -63,6 +67,7 @@ class Taxonomy:
     none_label: str = "none"
     version: str = "1"
     stance_cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    relevance_actors: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         ids = [f.id for f in self.frames]
@@ -132,6 +137,7 @@ class Taxonomy:
             "none_label": self.none_label,
             "families": {k: dict(v) for k, v in self.families.items()},
             "stance_cues": {k: list(v) for k, v in self.stance_cues.items()},
+            "relevance_actors": list(self.relevance_actors),
             "frames": [
                 {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(f).items()}
                 for f in self.frames
@@ -172,6 +178,7 @@ class Taxonomy:
             families=families,
             frames=tuple(frames),
             stance_cues=stance,
+            relevance_actors=tuple(str(a) for a in (data.get("relevance_actors") or ())),
         )
 
     @classmethod

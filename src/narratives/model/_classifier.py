@@ -53,8 +53,8 @@ def _labels_matrix(y: Any, labels: list[str], none_label: str) -> np.ndarray:
     return Y
 
 
-def _best_threshold(p: np.ndarray, y: np.ndarray, floor: float, ceiling: float) -> tuple[float, float]:
-    """Threshold maximising F1 of ``p >= t`` (ties: the one nearest 0.5), and that F1."""
+def _best_threshold(p: np.ndarray, y: np.ndarray, floor: float, ceiling: float, beta: float = 1.0) -> tuple[float, float]:
+    """Threshold maximising F-beta of ``p >= t`` (ties: the one nearest 0.5), and the F1 there."""
     pos = int(y.sum())
     if pos == 0:
         return ceiling, 0.0
@@ -63,10 +63,12 @@ def _best_threshold(p: np.ndarray, y: np.ndarray, floor: float, ceiling: float) 
     tp = np.cumsum(ys)
     k = np.arange(1, len(ps) + 1)
     f1 = 2 * tp / (k + pos)
+    b2 = beta * beta
+    fb = (1 + b2) * tp / (k + b2 * pos)
     # Only cut between distinct scores.
     last = np.r_[ps[1:] != ps[:-1], True]
-    f1 = np.where(last, f1, -1)
-    cand = np.where(f1 >= f1.max() - 1e-9)[0]
+    fb = np.where(last, fb, -1)
+    cand = np.where(fb >= fb.max() - 1e-9)[0]
     best = cand[np.argmin(np.abs(ps[cand] - 0.5))]
     nxt = ps[best + 1] if best + 1 < len(ps) else 0.0
     t = float((ps[best] + nxt) / 2)
@@ -120,6 +122,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     calibration_cv : int, default=3
     threshold_cv : int, default=5
         Folds for the out-of-fold threshold tuning (0 or 1: fixed ``default_threshold``).
+    threshold_beta : float, default=1.0
+        Per-label thresholds maximise F-beta on out-of-fold predictions; beta < 1 favours
+        precision (open-world corpora where frames are rare), beta > 1 recall.
     threshold_floor, threshold_ceiling : float
         Bounds for tuned thresholds (guards against degenerate thresholds on tiny labels).
     default_threshold : float, default=0.5
@@ -127,11 +132,14 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, default=0
     n_jobs : int or None, default=None
         joblib workers for fitting label models.
-    threshold_objective : {"auto", "label_f1", "samples_f1"}, default="auto"
+    threshold_objective : {"label_f1", "samples_f1", "auto"}, default="label_f1"
         ``label_f1`` tunes each label's threshold for its own F1. ``samples_f1`` then also tunes a
         gate on a "no label" model and a global threshold scale for per-text F1 (the SemEval
         metric), with a top-1 fallback for texts that pass the gate. ``auto`` picks whichever
-        scores higher on the out-of-fold predictions by mean F1-samples.
+        scores higher on the out-of-fold predictions by mean F1-samples. The top-1 fallback
+        suits whole documents from a topical collection (SemEval); on open-world passages it
+        forces labels onto unrelated text, so :func:`narratives.train` uses ``samples_f1`` only
+        for document-level training.
 
     Fitted attributes
     -----------------
@@ -153,7 +161,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         stance_C: float = 2.0,
         random_state: int = 0,
         n_jobs: int | None = None,
-        threshold_objective: str = "auto",
+        threshold_objective: str = "label_f1",
+        threshold_beta: float = 1.0,
     ):
         self.taxonomy = taxonomy
         self.C = C
@@ -168,6 +177,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.threshold_objective = threshold_objective
+        self.threshold_beta = threshold_beta
 
     # ------------------------------------------------------------------ fitting
     def _base(self) -> LogisticRegression:
@@ -233,7 +243,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             for j in range(Y.shape[1]):
                 if n_pos[j] >= 2:
                     thresholds[j], oof_f1[j] = _best_threshold(
-                        oof[:, j], Y[:, j], self.threshold_floor, self.threshold_ceiling
+                        oof[:, j], Y[:, j], self.threshold_floor, self.threshold_ceiling, self.threshold_beta
                     )
         labels = self.fine_labels_ + self.coarse_labels_
         n_lab = len(labels)

@@ -54,13 +54,39 @@ class NarrativePipeline(Pipeline):
         return self[:-1].transform(list(texts))
 
     def decide(self, X: Sequence[str]) -> dict[str, Any]:
-        return self.classifier.decide(self.features_of(X))
+        """Decisions for raw texts: :meth:`NarrativeClassifier.decide` plus the relevance gate."""
+        return self.decide_processed(self.named_steps["preprocess"].transform(list(X)))
 
-    def decide_processed(self, processed: Sequence[Processed]) -> dict[str, Any]:
-        """Like :meth:`decide` for already preprocessed units (skips the spaCy stage)."""
+    def decide_processed(self, processed: Sequence[Processed], relevant: Sequence[bool] | None = None) -> dict[str, Any]:
+        """Like :meth:`decide` for already preprocessed units (skips the spaCy stage).
+
+        ``relevant`` overrides the relevance gate per row (e.g. computed on the whole document a
+        passage comes from); by default each unit must itself mention one of the taxonomy's
+        ``relevance_actors``.
+        """
         if not len(processed):
-            return self.classifier.decide(np.zeros((0, self.classifier.n_features_in_)))
-        return self.classifier.decide(self.named_steps["features"].transform(processed))
+            dec = self.classifier.decide(np.zeros((0, self.classifier.n_features_in_)))
+            dec["relevant"] = np.zeros(0, dtype=bool)
+            return dec
+        dec = self.classifier.decide(self.named_steps["features"].transform(processed))
+        actors = set(self.taxonomy.relevance_actors)
+        if relevant is None:
+            relevant = [not actors or bool(actors.intersection(p.actors)) for p in processed]
+        relevant = np.asarray(relevant, dtype=bool)
+        none = self.classifier.none_label_
+        for r in np.flatnonzero(~relevant):
+            dec["frames"][r] = [none]
+            dec["families"][r] = [none]
+            dec["stance"][r] = "none"
+            dec["fine"][r] = 0
+            dec["coarse"][r] = 0
+        dec["relevant"] = relevant
+        return dec
+
+    def is_relevant(self, processed: Processed) -> bool:
+        """Whether a unit passes the taxonomy's relevance gate."""
+        actors = set(self.taxonomy.relevance_actors)
+        return not actors or bool(actors.intersection(processed.actors))
 
 
 @registry.architectures.register("narratives.Pipeline.v1")
