@@ -13,7 +13,7 @@ import pandas as pd
 from ._exceptions import InputError
 from ._taxonomy import Taxonomy
 from .model import NarrativePipeline
-from .persistence import load_pipeline, save_pipeline
+from .persistence import load_pipeline, read_manifest, save_pipeline
 from .preprocessing import Segmented
 from .preprocessing._spacy import load_gazetteer
 
@@ -116,9 +116,10 @@ class NarrativeModel:
             thresholds=self.thresholds,
             training_metrics=self.pipeline.classifier.training_metrics_,
         )
-        save_pipeline(self.pipeline, path, manifest, extra_files={"MODEL_CARD.md": NarrativeModel(self.pipeline, manifest).card()})
+        save_pipeline(self.pipeline, path, manifest)
         self.path = Path(path)
-        self.manifest = manifest
+        self.manifest = read_manifest(path)  # now with format version, versions, hashes
+        (self.path / "MODEL_CARD.md").write_text(self.card(), encoding="utf-8")
         return self.path
 
     @classmethod
