@@ -65,6 +65,20 @@ class Normalized:
             return self._orig_starts[k] + (i - self._norm_starts[k])
         return self._orig_starts[k]
 
+    def snap(self, i: int) -> int:
+        """``i`` moved forward to the end of the replaced piece it falls inside (else unchanged).
+
+        A replacement longer than one character (``\u2026`` -> ``...``, ``&fjlig;`` -> ``fj``) maps
+        as a whole: a boundary strictly inside it has no original position of its own. Segmenters
+        snap their cut points so that neighbouring spans never share, or split, a replaced piece.
+        """
+        if i <= 0 or i >= len(self.text):
+            return i
+        k = bisect.bisect_right(self._norm_starts, i) - 1
+        if k < 0 or self._verbatim[k] or i == self._norm_starts[k]:
+            return i
+        return self._norm_starts[k + 1] if k + 1 < len(self._norm_starts) else len(self.text)
+
     def span_to_original(self, start: int, end: int) -> tuple[int, int]:
         """Original ``(start, end)`` of the normalised span ``[start, end)``."""
         if end <= start:

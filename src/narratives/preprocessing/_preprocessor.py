@@ -237,6 +237,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 li = bisect.bisect_right(line_starts, s0) - 1
                 sents.extend(self._split_long(s0, s1, li, toks))
         matches.sort(key=lambda m: m[1])
+        sents = _snap_sentences(sents, norm)
 
         # Group sentences into passages.
         groups: list[tuple[str, list]] = []
@@ -356,6 +357,24 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             lang=guess_language(forms, text),
             hits=hits,
         )
+
+
+def _snap_sentences(sents: list, norm: Any) -> list:
+    """Move sentence boundaries that fall inside a replaced piece (``\u2026`` -> ``...``) to its
+    end, so no two sentences share one original character; a sentence left empty joins the one
+    before it."""
+    out: list = []
+    for s0, s1, li, toks in sents:
+        s0, s1 = norm.snap(s0), norm.snap(s1)
+        if out and s0 < out[-1][1]:
+            s0 = out[-1][1]
+        if s0 >= s1:
+            if out:
+                p0, p1, pli, ptoks = out[-1]
+                out[-1] = (p0, max(p1, s1), pli, ptoks + toks)
+            continue
+        out.append((s0, s1, li, toks))
+    return out
 
 
 def _merge(parts: Sequence[Processed]) -> Processed:
