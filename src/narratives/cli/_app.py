@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .._exceptions import InputError, NarrativesError
@@ -197,28 +198,61 @@ def info(model: ModelOpt = None, as_json: Annotated[bool, typer.Option("--json",
         out.print(m.card(), markup=False)
 
 
+def _click_exception_types() -> tuple[type[BaseException], ...]:
+    """Click's exception base class, from typer's vendored copy and/or click itself."""
+    import importlib
+
+    found = []
+    for mod in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(importlib.import_module(mod).ClickException)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def _usage_error_line(exc: BaseException) -> str:
+    msg = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    return f"{msg}{hint}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: user errors print one line and exit with their code; bugs show a traceback."""
+    """Entry point: user errors print one line and exit with their code; bugs show a traceback.
+
+    Exit codes: 0 ok, 1 ok with rejected rows, 2 usage or input error (including unreadable or
+    unwritable files), 3 model error, 130 interrupted.
+    """
     try:
         rv = app(args=argv, standalone_mode=False)
         if isinstance(rv, int):  # click returns typer.Exit codes in non-standalone mode
             return rv
     except NarrativesError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        err.print(f"[red]error:[/] {escape(_one_line(exc))}", highlight=False)
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
-        err.print("interrupted")
+        err.print("interrupted", highlight=False)
         return 130
+    except OSError as exc:  # the environment, not a bug: disk full, permission denied, ...
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        err.print(f"[red]error:[/] {escape(exc.strerror or type(exc).__name__)}{escape(where)}", highlight=False)
+        return EXIT_INPUT
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
+        if isinstance(exc, _click_exception_types()):
+            if getattr(exc, "exit_code", 1) == 0:
+                return EXIT_OK
+            if exc.format_message().strip():  # empty for "no arguments: help was shown"
+                err.print(f"[red]error:[/] {escape(_usage_error_line(exc))}", highlight=False)
             return EXIT_INPUT
         raise
     return EXIT_OK
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":
