@@ -102,13 +102,18 @@ def tag(
     id_column: IdCol = None,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per chunk.")] = 500,
+    max_chars: Annotated[int | None, typer.Option("--max-chars", min=1, help="Process at most this many characters of each document; longer documents are tagged up to the limit and flagged 'truncated' (default: the model's limit, 2,000,000).")] = None,
 ) -> None:
     """Tag a corpus with narrative frames and stance."""
     from ..engine import tag_file
-    from ..io import check_output_path
+    from ..io import check_output_path, output_format
 
-    check_output_path(output)
+    check_output_path(output)  # fail before any work: missing, unwritable or unknown output
+    if fmt != InFormat.semeval:
+        output_format(output)
     m = _model(model)
+    if max_chars is not None:
+        m.pipeline.set_params(preprocess__max_chars=max_chars)
     summary = tag_file(input, output, m, unit=unit.value, fmt=fmt.value, text_column=text_column, id_column=id_column, chunk_rows=chunk_rows)
     _print_summary(summary)
     if summary.rejected:
@@ -129,6 +134,29 @@ def _print_summary(s) -> None:
     )
     if s.rejects:
         out.print(f"rejected rows and reasons: {s.rejects}")
+        for line in _first_rejects(s.rejects):
+            out.print(f"  {line}", markup=False, highlight=False)
+
+
+def _first_rejects(path: str, n: int = 5) -> list[str]:
+    """The first ``n`` rejects as 'line 7: reason' (JSONL lines, table rows or files)."""
+    lines = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for k, raw in enumerate(fh):
+                if k == n:
+                    lines.append("...")
+                    break
+                r = json.loads(raw)
+                where = "line" if str(r.get("source", "")).lower().endswith((".jsonl", ".ndjson", ".json")) else "row"
+                if isinstance(r.get("row"), int):
+                    where = f"{where} {r['row']}" + (f" (id {r['id']})" if r.get("id") is not None else "")
+                else:
+                    where = f"file {r.get('row')}"
+                lines.append(f"{where}: {r['reason']}")
+    except (OSError, ValueError, KeyError):
+        return lines
+    return lines
 
 
 @app.command()

@@ -13,6 +13,7 @@ import pandas as pd
 from .._exceptions import InputError
 from .._model import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, NarrativeModel
 from ..io import TableWriter, check_output_path, iter_chunks, rejects_path, write_rejects, write_semeval
+from ..io._readers import Reject
 
 __all__ = ["TagSummary", "tag_file"]
 
@@ -108,6 +109,18 @@ def tag_file(
             texts = df["text"].tolist()
             ids = df["id"].astype(str).tolist()
             segs = model.segment(texts)
+            if unit == "passage" and not all(s.passages for s in segs):
+                # Nothing to tag (empty, or only whitespace, markup or control characters): such a
+                # document has no passage row, so it goes to the rejects instead of vanishing.
+                keep = [i for i, s in enumerate(segs) if s.passages]
+                all_rejects.extend(
+                    Reject(ids[i], row, "no text to tag (empty, or only whitespace, markup or control characters)", str(input_path))
+                    for i, row in enumerate(df["row"].tolist()) if not segs[i].passages
+                )  # fmt: skip
+                df, segs = df.iloc[keep], [segs[i] for i in keep]
+                texts, ids = [texts[i] for i in keep], [ids[i] for i in keep]
+                if not len(df):
+                    continue
             res = model.tag_segments(ids, segs, unit=unit)
             summary.documents += len(df)
             summary.truncated += sum(s.truncated for s in segs)

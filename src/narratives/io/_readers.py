@@ -150,6 +150,8 @@ def _iter_arrow_batches(path: Path, fmt: str, text_col: str, id_col: str | None,
             names = next(_csv.reader([head.decode("utf-8", "replace").rstrip("\r\n")], delimiter=delimiter))
         except StopIteration:
             names = []
+        except _csv.Error as exc:
+            raise InputError(f"cannot read the CSV header of {path}: {exc}") from None
         if text_col not in names:
             raise InputError(f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}")
         if id_col and id_col not in names:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,22 @@ def check_output_path(path: str | Path) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.exists():
         raise InputError(f"output folder does not exist: {parent}")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"output folder is not writable: {parent}")
+    if not parent.is_dir():
+        raise InputError(f"output folder {parent} is not a folder")
     if path.is_dir():
         raise InputError(f"output path is a folder: {path}")
+    if not os.access(parent, os.W_OK) or not _can_create_in(parent):
+        raise InputError(f"output folder is not writable: {parent}")
     return path
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Try it: ``os.access`` says yes to root on read-only mounts and ignores ACLs."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 def rejects_path(output: str | Path) -> Path:
