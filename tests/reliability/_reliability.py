@@ -17,10 +17,14 @@ def cli_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "narratives.cli"]
 
 
+def cli_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", **extra}
+
+
 def run_cli(
     *argv, timeout: float = 120, cwd: Path | None = None, **kw
 ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+    env = kw.pop("env", None) or cli_env()
     return subprocess.run(
         [*cli_command(), *map(str, argv)],
         capture_output=True,

@@ -284,4 +284,6 @@ def _one_line(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":
+            if rv == 130:  # typer turns KeyboardInterrupt into Exit(130), silently
+                err.print("interrupted", highlight=False)
     sys.exit(main())

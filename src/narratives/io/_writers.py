@@ -151,9 +151,14 @@ def _csv_cell(v: Any) -> Any:
 
 
 def write_rejects(path: str | Path, rejects: list[Reject], append: bool = False) -> None:
-    with open(path, "a" if append else "w", encoding="utf-8") as fh:
+    """Write the rejects file (atomically unless appending: ``.partial`` then rename)."""
+    path = Path(path)
+    target = path if append else path.with_name(path.name + ".partial")
+    with open(target, "a" if append else "w", encoding="utf-8") as fh:
         for r in rejects:
             fh.write(json.dumps({"id": r.id, "row": r.row, "reason": r.reason, "source": r.source}, ensure_ascii=False) + "\n")
+    if not append:
+        os.replace(target, path)
 
 
 def write_semeval(path: str | Path, rows: list[tuple[str, list[str], list[str]]]) -> Path:

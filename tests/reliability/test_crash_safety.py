@@ -1,0 +1,173 @@
+"""Crash safety: an interrupted run never leaves a truncated file under the final name.
+
+Outputs are written to ``OUT.partial`` and renamed into place at the end; model directories are
+assembled in a hidden temporary folder and renamed. These tests kill real ``narratives tag``
+processes mid-run and make model saving fail half-way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from _reliability import cli_command, cli_env
+
+import narratives
+from narratives.persistence import _persist
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory, tiny_df) -> Path:
+    """4,000 short documents: several seconds of tagging on the tiny model."""
+    rnd = random.Random(0)
+    texts = tiny_df["text"].tolist()
+    path = tmp_path_factory.mktemp("big") / "big.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(4000):
+            fh.write(
+                json.dumps({"id": f"d{i}", "text": " ".join(rnd.choice(texts) for _ in range(4))})
+                + "\n"
+            )
+    return path
+
+
+def _start_and_wait_for_partial(big_input, out, model_dir, timeout=90.0) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [
+            *cli_command(),
+            "tag",
+            str(big_input),
+            "-o",
+            str(out),
+            "--model",
+            str(model_dir),
+            "--chunk-rows",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    partial = out.with_name(out.name + ".partial")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if partial.exists() and partial.stat().st_size > 0:
+            break
+        if proc.poll() is not None:
+            pytest.fail(f"narratives tag ended before it was interrupted: {proc.communicate()}")
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("narratives tag never started writing")
+    assert proc.poll() is None, (
+        "the run finished before it could be interrupted: use a bigger input"
+    )
+    return proc
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "parquet"])
+def test_sigkill_mid_run_leaves_no_file_under_the_final_name(
+    tmp_path, tiny_model_dir, big_input, ext
+):
+    out = tmp_path / f"tags.{ext}"
+    proc = _start_and_wait_for_partial(big_input, out, tiny_model_dir)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert not out.exists()
+    assert not (tmp_path / "tags.rejects.jsonl").exists()
+    assert {p.name for p in tmp_path.iterdir()} == {f"tags.{ext}.partial"}
+
+
+def test_sigkill_keeps_the_previous_output_intact(tmp_path, tiny_model_dir, big_input):
+    out = tmp_path / "tags.jsonl"
+    previous = '{"id": "old", "frames": ["none"]}\n'
+    out.write_text(previous)
+    proc = _start_and_wait_for_partial(big_input, out, tiny_model_dir)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert out.read_text() == previous
+
+
+def test_ctrl_c_exits_130_with_one_line_and_no_final_file(tmp_path, tiny_model_dir, big_input):
+    out = tmp_path / "tags.jsonl"
+    proc = _start_and_wait_for_partial(big_input, out, tiny_model_dir)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip() == "interrupted" and "Traceback" not in err
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------ models
+def _leftovers(folder: Path, name: str) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(f".{name}."))
+
+
+def _failing_dump(real_dump):
+    def dump(obj, file, **kw):
+        real_dump(obj, file, **kw)  # a complete pipeline file is on disk...
+        raise OSError(28, "No space left on device")  # ...and then the disk fills up
+
+    return dump
+
+
+def test_failed_model_save_leaves_no_model_directory(tiny_model, tmp_path, monkeypatch):
+    target = tmp_path / "model"
+    monkeypatch.setattr(_persist.sio, "dump", _failing_dump(_persist.sio.dump))
+    with pytest.raises(OSError, match="No space"):
+        tiny_model.save(target)
+    assert not target.exists()
+    assert _leftovers(tmp_path, "model") == []
+
+
+def test_failed_manifest_write_leaves_no_model_directory(tiny_model, tmp_path):
+    target = tmp_path / "model"
+    with pytest.raises(TypeError, match="not JSON serialisable"):
+        tiny_model.save(target, note=object())  # the manifest cannot be written
+    assert not target.exists() and _leftovers(tmp_path, "model") == []
+
+
+def test_failed_save_over_an_existing_model_keeps_the_old_one(tiny_model, tmp_path, monkeypatch):
+    target = tmp_path / "model"
+    tiny_model.save(target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    monkeypatch.setattr(_persist.sio, "dump", _failing_dump(_persist.sio.dump))
+    with pytest.raises(OSError):
+        tiny_model.save(target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert _leftovers(tmp_path, "model") == []
+    monkeypatch.undo()
+    assert narratives.load(target).taxonomy.name == tiny_model.taxonomy.name
+
+
+def test_cli_train_failure_leaves_no_model(tmp_path, tiny_df, capsys, monkeypatch):
+    """Through the CLI: a failing save is a one-line error and no directory appears."""
+    from narratives.cli._app import main
+
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in tiny_df.to_dict("records")))
+    monkeypatch.setattr(_persist.sio, "dump", _failing_dump(_persist.sio.dump))
+    code = main(["train", str(data), "-o", str(tmp_path / "m")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip().startswith("error: No space left on device"), err
+    assert not (tmp_path / "m").exists() and _leftovers(tmp_path, "m") == []
+
+
+def test_no_partial_files_after_a_successful_run(tmp_path, tiny_model_dir, tiny_df):
+    from narratives.cli._app import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": tiny_df["text"][0]}) + "\n" + "{bad\n")
+    assert (
+        main(["tag", str(src), "-o", str(tmp_path / "o.parquet"), "--model", str(tiny_model_dir)])
+        == 1
+    )
+    assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "o.parquet", "o.rejects.jsonl"]
