@@ -274,10 +274,10 @@ DOCUMENT_COLUMNS = ["id", "frames", "families", "stance", "scores", "evidence", 
 
 
 def _flag(p, seg) -> str:
+    if seg.truncated and p.index == len(seg.passages) - 1:
+        return "truncated"  # first: the cut may land in a heading or boilerplate line
     if p.kind != "text":
         return p.kind
     if p.processed.lang != "en":
         return "non_english"
-    if seg.truncated and p.index == len(seg.passages) - 1:
-        return "truncated"
     return ""

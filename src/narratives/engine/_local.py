@@ -114,7 +114,8 @@ def tag_file(
                 # document has no passage row, so it goes to the rejects instead of vanishing.
                 keep = [i for i, s in enumerate(segs) if s.passages]
                 all_rejects.extend(
-                    Reject(ids[i], row, "no text to tag (empty, or only whitespace, markup or control characters)", str(input_path))
+                    Reject(ids[i], row, f"no text to tag in the first {segs[i].n_chars} characters (truncated)" if segs[i].truncated
+                           else "no text to tag (empty, or only whitespace, markup or control characters)", str(input_path))
                     for i, row in enumerate(df["row"].tolist()) if not segs[i].passages
                 )  # fmt: skip
                 df, segs = df.iloc[keep], [segs[i] for i in keep]
