@@ -138,3 +138,31 @@ def test_trusted_types_are_narrow():
                 "FunctionTransformer",
             )
         )
+
+
+def test_spacy_pipeline_by_path_is_refused(tiny_model, tmp_path):
+    """A model cannot point its preprocessor at a spaCy pipeline on disk (e.g. one shipped inside
+    the model directory); only 'blank:<lang>' or an installed package name."""
+    import narratives
+    from narratives import UntrustedModelError
+
+    original = tiny_model.pipeline.get_params()["preprocess__spacy_model"]
+    try:
+        tiny_model.pipeline.set_params(preprocess__spacy_model="./evil-model/nlp")
+        narratives.NarrativeModel(tiny_model.pipeline, dict(tiny_model.manifest)).save(
+            tmp_path / "m"
+        )
+    finally:
+        tiny_model.pipeline.set_params(preprocess__spacy_model=original)
+    with pytest.raises(UntrustedModelError, match="not a path"):
+        narratives.load(tmp_path / "m")
+
+
+def test_wrong_object_in_a_valid_skops_file_is_a_model_error(run, tiny_model_dir, tmp_path):
+    model = tmp_path / "dict-model"
+    shutil.copytree(tiny_model_dir, model)
+    sio.dump({"not": "a pipeline"}, model / "pipeline.skops")
+    _rehash(model)
+    res = run("info", "--model", model)
+    assert res.returncode == 3 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.strip().startswith("error:") and "not a narratives pipeline" in res.stderr

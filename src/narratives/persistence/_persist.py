@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -185,4 +186,24 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
         pipeline = sio.load(ppath, trusted=sorted(untrusted))
     except Exception as exc:
         raise ModelIntegrityError(f"model {path}: cannot load {PIPELINE_FILE} ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+    _check_pipeline(pipeline, path)
     return pipeline, manifest
+
+
+#: What a model may name as its spaCy pipeline: ``blank:<lang>`` or an installed package's name,
+#: never a path (a path could point into the model directory itself).
+_SPACY_NAME = re.compile(r"^(?:blank:[A-Za-z_-]{2,12}|[A-Za-z][A-Za-z0-9_]{0,99})$")
+
+
+def _check_pipeline(pipeline: Any, path: Path) -> None:
+    """The loaded object must be a narratives pipeline whose parameters load nothing from paths."""
+    from ..model import NarrativePipeline
+
+    if not isinstance(pipeline, NarrativePipeline):
+        raise ModelIntegrityError(f"model {path}: {PIPELINE_FILE} holds a {type(pipeline).__name__}, not a narratives pipeline")
+    for key, value in pipeline.get_params(deep=True).items():
+        if key.endswith("spacy_model") and not (isinstance(value, str) and _SPACY_NAME.match(value)):
+            raise UntrustedModelError(
+                f"model {path} asks for the spaCy pipeline {str(value)[:80]!r}; a model may only name "
+                "'blank:<lang>' or an installed spaCy package, not a path"
+            )
