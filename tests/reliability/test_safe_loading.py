@@ -166,3 +166,42 @@ def test_wrong_object_in_a_valid_skops_file_is_a_model_error(run, tiny_model_dir
     res = run("info", "--model", model)
     assert res.returncode == 3 and "Traceback" not in res.stderr, res.stderr
     assert res.stderr.strip().startswith("error:") and "not a narratives pipeline" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("files", []),
+        ("files", "pipeline.skops"),
+        ("files", None),
+        ("files", {"pipeline.skops": 5}),
+        ("library_versions", None),
+        ("library_versions", "1.5"),
+        ("library_versions", {"scikit-learn": 5}),
+        ("training_data", "lots"),
+        ("thresholds", [0.5]),
+        ("format_version", None),
+        ("format_version", "2.0"),
+    ],
+)
+def test_hostile_manifest_fields_are_model_errors(tiny_model_dir, tmp_path, key, value):
+    import narratives
+
+    model = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, model)
+    m = json.loads((model / "manifest.json").read_text())
+    m[key] = value
+    (model / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(narratives.ModelError):
+        narratives.load(model)
+
+
+@pytest.mark.parametrize("text", ["[]", '"x"', "null", "5", "{}", '{"format_version": "1.0"}'])
+def test_manifest_that_is_not_an_object_or_is_empty(tiny_model_dir, tmp_path, text):
+    import narratives
+
+    model = tmp_path / "m"
+    shutil.copytree(tiny_model_dir, model)
+    (model / "manifest.json").write_text(text)
+    with pytest.raises(narratives.ModelError):
+        narratives.load(model)

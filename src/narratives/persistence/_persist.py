@@ -149,7 +149,18 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             f"model {path} has format {fmt}; this narratives {__version__} reads format "
             f"{FORMAT_VERSION}: retrain the model or use a matching narratives version"
         )
+    for key in _DICT_FIELDS:
+        if key in manifest and not isinstance(manifest[key], dict):
+            raise ModelIntegrityError(f"corrupt manifest in {path}: {key!r} is a {type(manifest[key]).__name__}, not an object")
+    for key in ("files", "library_versions"):
+        bad = [k for k, v in manifest.get(key, {}).items() if not isinstance(v, str)]
+        if bad:
+            raise ModelIntegrityError(f"corrupt manifest in {path}: {key}[{bad[0]!r}] is not a string")
     return manifest
+
+
+#: Manifest fields that must be JSON objects when present (a hostile manifest must not crash us).
+_DICT_FIELDS = ("files", "library_versions", "training_data", "training_metrics", "thresholds", "taxonomy", "params")
 
 
 def _minor(v: str) -> tuple[str, ...]:
