@@ -95,7 +95,11 @@ def assert_nothing_lost(out: Path, expected: dict) -> None:
             "not a readable Parquet file",
         ),
         ("random.csv", lambda p: p.write_bytes(random.Random(1).randbytes(4096)), "random.csv"),
-        ("cr-in-header.csv", lambda p: p.write_bytes(b"id,te\rxt,more\na,b,c\n"), "cr-in-header.csv"),
+        (
+            "cr-in-header.csv",
+            lambda p: p.write_bytes(b"id,te\rxt,more\na,b,c\n"),
+            "cr-in-header.csv",
+        ),
         ("unknown.xml", lambda p: p.write_text("<a/>"), "pass --format"),
     ],
     ids=lambda v: v if isinstance(v, str) and "." in v else "",
@@ -282,6 +286,14 @@ def test_output_path_errors_come_before_the_model_is_loaded(capsys, tmp_path, ma
     line = one_line_error(err)
     assert code == 2 and message in line
     _no_work_started(tmp_path, out)
+
+
+def test_output_that_is_the_input_is_refused(capsys, tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": OK}])
+    before = src.read_bytes()
+    code, _, err = tag(capsys, src, tmp_path / "." / "in.jsonl", model=tiny_model_dir)
+    assert code == 2 and "is the input" in one_line_error(err)
+    assert src.read_bytes() == before
 
 
 def test_output_in_read_only_folder(capsys, tmp_path, tiny_model_dir):

@@ -111,6 +111,8 @@ def tag(
     check_output_path(output)  # fail before any work: missing, unwritable or unknown output
     if fmt != InFormat.semeval:
         output_format(output)
+    if input.exists() and output.exists() and input.resolve() == output.resolve():
+        raise InputError(f"the output {output} is the input: choose another output file")
     m = _model(model)
     if max_chars is not None:
         m.pipeline.set_params(preprocess__max_chars=max_chars)
