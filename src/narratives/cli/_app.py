@@ -164,26 +164,58 @@ def _first_rejects(path: str, n: int = 5) -> list[str]:
 @app.command()
 def evaluate(
     data: Annotated[Path, typer.Argument(help="Labelled data (JSONL/CSV/Parquet or SemEval folder).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Report directory (metrics.json).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Report directory: metrics.json, report.md, report.html, oof_predictions.jsonl.")],
     model: ModelOpt = None,
     fmt: FormatOpt = InFormat.auto,
-    cv: Annotated[int | None, typer.Option(help="Cross-validate with K group-aware folds instead of scoring a model.")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    cv: Annotated[int | None, typer.Option(min=2, help="Cross-validate the pipeline and the baselines with K group-aware folds instead of scoring a model.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (folds, training, bootstrap).")] = 0,
+    group_column: Annotated[str | None, typer.Option("--group-column", help="Column (e.g. source or outlet) whose values must not span folds.")] = None,
+    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy for --cv training (default: SemEval's for SemEval data, else bundled).")] = None,
+    baselines: Annotated[str, typer.Option(help="Comma-separated baselines for --cv: majority, cue_lexicon, spacy_bow; 'none' for none.")] = "majority,cue_lexicon,spacy_bow",
+    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for the confidence intervals (0: none).")] = 1000,
+    tune: Annotated[str, typer.Option(help="Threshold tuning objective: f1, or precision (with --target-precision).")] = "f1",
+    target_precision: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Precision each label's threshold should reach (implies --tune precision).")] = None,
+    text_column: TextCol = "text",
+    id_column: IdCol = None,
+    texts: Annotated[bool, typer.Option("--texts/--no-texts", help="Include passage texts in the error analysis (--no-texts: ids and offsets only).")] = True,
 ) -> None:
-    """Score a model on labelled data (or cross-validate) and write metrics.json."""
+    """Score a model on labelled data, or cross-validate it against baselines, and write a report."""
     from .. import evaluate as evaluate_fn
+    from ..evaluation import comparison_markdown, comparison_rows, write_report
 
-    res = evaluate_fn(None if cv else _model(model), data, cv=cv, fmt=fmt.value, seed=seed)
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "metrics.json").write_text(json.dumps(res, indent=2, default=str), encoding="utf-8")
-    t = Table(title="evaluation")
-    t.add_column("metric")
-    t.add_column("value", justify="right")
-    for k in ("f1_samples_fine", "f1_samples_coarse", "f1_macro_fine", "f1_macro_coarse", "f1_micro_fine", "f1_micro_coarse", "stance_accuracy"):
-        if k in res:
-            t.add_row(k, f"{res[k]:.3f}")
-    out.print(t)
-    out.print(f"metrics written to {output / 'metrics.json'}")
+    names = [] if baselines.strip().lower() in ("", "none") else [b.strip() for b in baselines.split(",") if b.strip()]
+    res = evaluate_fn(
+        None if cv else _model(model), data, cv=cv, fmt=fmt.value, seed=seed, baselines=names, group_column=group_column,
+        taxonomy=taxonomy, n_bootstrap=bootstrap, threshold_objective="precision" if target_precision else tune,
+        target_precision=target_precision, text_column=text_column, id_column=id_column,
+    )  # fmt: skip
+    paths = write_report(res, output, include_texts=texts)
+    p = res["protocol"]
+    title = f"{p['folds']}-fold cross-validation" if p["mode"] == "cross-validation" else "holdout evaluation"
+    title += f" on {res['data']['n_documents']} documents, mean [95% bootstrap CI]"
+    if not out.is_terminal:  # pipes and files get a Markdown table (paste-able, never wrapped)
+        out.print(f"{title}\n\n" + "\n".join(comparison_markdown(res)) + "\n", markup=False, highlight=False)
+    else:
+        t = Table(title=title)
+        for col in ("system", "F1-samples fine", "F1-samples coarse", "macro F1 fine", "macro F1 coarse", "micro F1 fine",
+                    "Δ F1-samples fine", "train s/fold", "docs/s"):  # fmt: skip
+            t.add_column(col, justify="left" if col == "system" else "right")
+
+        def cell(v, ci):
+            return "n/a" if v is None else f"{v:.3f}" + (f" [{ci['low']:.3f}, {ci['high']:.3f}]" if ci else "")
+
+        for r in comparison_rows(res):
+            delta = "" if r["delta_f1_samples_fine"] is None else f"{r['delta_f1_samples_fine']:+.3f} (p={r['p_value']:.3f})"
+            t.add_row(r["title"], *[cell(r[k], r[f"{k}_ci"]) for k in ("f1_samples_fine", "f1_samples_coarse", "f1_macro_fine", "f1_macro_coarse", "f1_micro_fine")],
+                      delta, "" if r["fit_seconds_mean"] is None else f"{r['fit_seconds_mean']:.1f}",
+                      "" if r["predict_docs_per_second"] is None else f"{r['predict_docs_per_second']:.0f}")  # fmt: skip
+        out.print(t)
+    g = res["threshold_tuning"]["summary"]["gain"]
+    out.print(f"per-label thresholds ({res['threshold_tuning']['objective']}) vs 0.5: macro F1 {g['f1_macro']:+.3f}, "
+              f"F1-samples {g['f1_samples']:+.3f} ({res['threshold_tuning']['summary']['gain_basis'].replace('_', '-')})")  # fmt: skip
+    if "stance_accuracy" in res:
+        out.print(f"stance accuracy (framed documents): {res['stance_accuracy']:.3f}")
+    out.print(f"report written to {paths['html']} (also {paths['markdown'].name}, {paths['metrics'].name}, oof_predictions.jsonl)")
 
 
 @app.command()
@@ -257,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False)
         if isinstance(rv, int):  # click returns typer.Exit codes in non-standalone mode
+            if rv == 130:  # typer turns KeyboardInterrupt into Exit(130), silently
+                err.print("interrupted", highlight=False)
             return rv
     except NarrativesError as exc:
         err.print(f"[red]error:[/] {escape(_one_line(exc))}", highlight=False)
@@ -286,6 +320,4 @@ def _one_line(exc: BaseException) -> str:
 
 
 if __name__ == "__main__":
-            if rv == 130:  # typer turns KeyboardInterrupt into Exit(130), silently
-                err.print("interrupted", highlight=False)
     sys.exit(main())
