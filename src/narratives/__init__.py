@@ -11,6 +11,7 @@ reports in :mod:`narratives.evaluation`; the command line in :mod:`narratives.cl
 
 __version__ = "0.1.0"
 
+from . import explore
 from ._api import default_model_path, load, train
 from ._exceptions import (
     InputError,
@@ -47,6 +48,7 @@ __all__ = [
     "__version__",
     "default_model_path",
     "evaluate",
+    "explore",
     "highlight",
     "load",
     "make_pipeline",

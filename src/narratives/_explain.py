@@ -4,65 +4,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .explore import highlight
 
 if TYPE_CHECKING:
     from ._model import NarrativeModel
 
 __all__ = ["Explanation", "explain", "highlight"]
-
-_PALETTE = ["#ffe08a", "#b5e3ff", "#ffc4c4", "#c8f2c2", "#e2cdf7", "#ffd7a8", "#d0d0ff"]
-
-
-def highlight(text: str, evidence: Sequence[dict[str, Any]] | dict[str, Any], title: str | None = None) -> str:
-    """HTML for ``text`` with evidence spans marked.
-
-    ``evidence`` is a list of ``{"start", "end", "label"}`` dicts (offsets into ``text``), or an
-    :class:`Explanation`, whose sentence and cue spans are used. Overlapping spans are merged into
-    the outer one; all text is HTML-escaped.
-
-    Examples
-    --------
-    >>> highlight("a fake state", [{"start": 2, "end": 6, "label": "artificial_state"}])
-    '<div class="narratives-hl" style="line-height:1.6">a <mark title="artificial_state" style="background:#ffe08a;border-radius:3px;padding:0 2px">fake</mark> state</div>'
-    """
-    if isinstance(evidence, dict):
-        spans = []
-        for lab in evidence.get("labels", []):
-            for c in lab.get("cues", []):
-                spans.append({"start": c["start"], "end": c["end"], "label": lab["label"]})
-            for s in lab.get("sentences", [])[:1]:
-                spans.append({"start": s["start"], "end": s["end"], "label": lab["label"]})
-    else:
-        spans = list(evidence)
-    colours: dict[str, str] = {}
-    clean = []
-    for s in spans:
-        a, b = int(s["start"]), int(s["end"])
-        if 0 <= a < b <= len(text):
-            colours.setdefault(s.get("label", ""), _PALETTE[len(colours) % len(_PALETTE)])
-            clean.append((a, b, s.get("label", "")))
-    # Longest first, then drop spans inside an already chosen one: no broken nesting.
-    clean.sort(key=lambda t: (t[0], -(t[1] - t[0])))
-    chosen: list[tuple[int, int, str]] = []
-    for a, b, lab in clean:
-        if chosen and a < chosen[-1][1]:
-            continue
-        chosen.append((a, b, lab))
-    out, pos = [], 0
-    for a, b, lab in chosen:
-        out.append(html.escape(text[pos:a]))
-        out.append(
-            f'<mark title="{html.escape(lab)}" style="background:{colours[lab]};border-radius:3px;padding:0 2px">'
-            f"{html.escape(text[a:b])}</mark>"
-        )
-        pos = b
-    out.append(html.escape(text[pos:]))
-    head = f"<h4>{html.escape(title)}</h4>" if title else ""
-    return f'{head}<div class="narratives-hl" style="line-height:1.6">{"".join(out)}</div>'
-
 
 class Explanation(dict):
     """A dict (JSON-friendly) with an HTML view for notebooks."""
