@@ -163,3 +163,52 @@ def test_no_partial_files_after_a_successful_run(tmp_path, tiny_model_dir, tiny_
         == 1
     )
     assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "o.parquet", "o.rejects.jsonl"]
+
+
+# ------------------------------------------------------------------ never destroy what is not a model
+def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, tiny_df, capsys):
+    """Saving replaces a model directory as a whole; it must never delete a folder of other files
+    (this used to delete them), and it must say so before training."""
+    from narratives.cli._app import main
+
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in tiny_df.to_dict("records")))
+    precious = tmp_path / "thesis"
+    precious.mkdir()
+    (precious / "chapter1.tex").write_text("years of work")
+    code = main(["train", str(data), "-o", str(precious)])
+    err = capsys.readouterr().err
+    assert code == 2 and "not a narratives model" in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in precious.iterdir()) == ["chapter1.tex"]
+
+
+@pytest.mark.parametrize("kind", ["file", "unwritable"])
+def test_model_path_problems_are_reported_before_training(tmp_path, tiny_model, monkeypatch, kind):
+    from narratives import InputError
+    from narratives.persistence import check_model_path
+
+    if kind == "file":
+        target = tmp_path / "model"
+        target.write_text("x")
+        match = "not a folder"
+    else:
+        target = tmp_path / "ro" / "sub" / "model"
+        (tmp_path / "ro").mkdir()
+        monkeypatch.setattr(_persist.tempfile, "TemporaryFile", _raise_eacces)
+        match = "not writable"
+    with pytest.raises(InputError, match=match):
+        check_model_path(target)
+    with pytest.raises(InputError, match=match):
+        tiny_model.save(target)
+
+
+def _raise_eacces(*args, **kwargs):
+    raise PermissionError(13, "Permission denied")
+
+
+def test_empty_folder_and_existing_model_can_be_replaced(tmp_path, tiny_model):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    tiny_model.save(empty)
+    tiny_model.save(empty)  # now a model: replaced as a whole
+    assert (empty / "manifest.json").is_file()

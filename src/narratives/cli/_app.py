@@ -83,7 +83,9 @@ def train(
 ) -> None:
     """Train a model on labelled data and save it to a directory."""
     from .. import train as train_fn
+    from ..persistence import check_model_path
 
+    check_model_path(output)  # before training: never after an hour of work
     model = train_fn(data, taxonomy=taxonomy, fmt=fmt.value, text_column=text_column, id_column=id_column, seed=seed, unit=unit, name=name)
     model.save(output)
     tm = model.manifest.get("training_metrics", {})

@@ -29,13 +29,14 @@ import spacy
 
 from .. import __version__
 from .._exceptions import (
+    InputError,
     ModelIntegrityError,
     ModelNotFoundError,
     ModelVersionError,
     UntrustedModelError,
 )
 
-__all__ = ["FORMAT_VERSION", "TRUSTED_TYPES", "load_pipeline", "read_manifest", "save_pipeline"]
+__all__ = ["FORMAT_VERSION", "TRUSTED_TYPES", "check_model_path", "load_pipeline", "read_manifest", "save_pipeline"]
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def save_pipeline(pipeline: Any, path: str | Path, manifest: dict[str, Any], ext
     The directory is assembled next to its final place and renamed into it, so an interrupted save
     never leaves a half-written model under the final name.
     """
-    path = Path(path)
+    path = check_model_path(path)
     parent = path.parent if str(path.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
@@ -116,6 +117,34 @@ def save_pipeline(pipeline: Any, path: str | Path, manifest: dict[str, Any], ext
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return path
+
+
+def check_model_path(path: str | Path) -> Path:
+    """Fail early (before training) when ``path`` cannot become a model directory.
+
+    An existing directory is only ever replaced when it is empty or already a narratives model:
+    saving never deletes a folder of other files.
+    """
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise InputError(f"cannot save a model to {path}: it exists and is not a folder")
+        if not (path / MANIFEST_FILE).is_file() and any(path.iterdir()):
+            raise InputError(
+                f"refusing to save a model into {path}: the folder is not empty and is not a narratives "
+                "model (choose a new or empty folder)"
+            )
+    ancestor = path.parent if str(path.parent) else Path(".")
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InputError(f"cannot save a model under {ancestor}: it is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError:
+        raise InputError(f"cannot save a model under {ancestor}: the folder is not writable") from None
     return path
 
 
