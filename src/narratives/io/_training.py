@@ -42,6 +42,8 @@ def _as_list(v: Any) -> list[str]:
         return [p.strip() for p in s.split(";") if p.strip()]
     if hasattr(v, "tolist"):
         v = v.tolist()
+    if not isinstance(v, (list, tuple, set)):
+        raise InputError(f"labels must be a list or a ';'-joined string, not {type(v).__name__} ({str(v)[:40]!r})")
     return [str(x) for x in v]
 
 
