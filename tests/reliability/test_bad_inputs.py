@@ -380,3 +380,30 @@ def test_subprocess_bad_inputs_have_no_traceback(run, tmp_path, tiny_model_dir):
         and "Traceback" not in res.stderr
         and res.stderr.strip().count("\n") == 0
     )
+
+
+# ------------------------------------------------------------------ training data
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [{"id": "a", "text": OK, "frames": 5}, {"id": "b", "text": "Riga.", "frames": []}],
+            "labels must be a list",
+        ),
+        ([{"id": "a", "text": OK}], "needs a 'frames' column"),
+        (
+            [
+                {"id": "a", "text": OK, "frames": ["no_such_frame"]},
+                {"id": "b", "text": "Riga.", "frames": []},
+            ],
+            "not in the taxonomy",
+        ),
+    ],
+    ids=["labels-not-a-list", "no-labels-column", "unknown-label"],
+)
+def test_bad_training_data_is_one_line_exit_2(capsys, tmp_path, rows, message):
+    src = write_jsonl(tmp_path / "train.jsonl", rows)
+    code = main(["train", str(src), "-o", str(tmp_path / "m")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in one_line_error(err)
+    assert not (tmp_path / "m").exists()
