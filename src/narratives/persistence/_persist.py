@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 import scipy
+import sklearn
 import skops
 import skops.io as sio
-import sklearn
 import spacy
 
 from .. import __version__
