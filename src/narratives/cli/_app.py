@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +33,11 @@ EXIT_OK, EXIT_REJECTS, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3, 70
 class Unit(str, Enum):
     passage = "passage"
     document = "document"
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
 
 
 class InFormat(str, Enum):
@@ -102,12 +107,18 @@ def tag(
     fmt: FormatOpt = InFormat.auto,
     text_column: TextCol = "text",
     id_column: IdCol = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes.")] = 1,
-    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per chunk.")] = 500,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes, each loading the model once (dask engine: LocalCluster workers). The output is the same for any number, in input order.")] = 1,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per chunk (the unit of work, of checkpointing and of --resume).")] = 500,
     max_chars: Annotated[int | None, typer.Option("--max-chars", min=1, help="Process at most this many characters of each document; longer documents are tagged up to the limit and flagged 'truncated' (default: the model's limit, 2,000,000).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its checkpoint OUTPUT.partial/ (finished chunks are not redone).")] = False,
+    restart: Annotated[bool, typer.Option("--restart", help="Discard the checkpoint of an interrupted run and start over.")] = False,
+    dedup: Annotated[bool, typer.Option("--dedup", help="Tag each exact or near-duplicate passage once and copy its labels to the copies.")] = False,
+    engine: Annotated[Engine, typer.Option("--engine", help="local (worker processes) or dask (a dask.distributed cluster; needs narratives[dask]).")] = Engine.local,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster with --workers workers.")] = None,
+    progress_every: Annotated[float, typer.Option("--progress-every", min=0.0, help="Seconds between progress lines when stderr is not a terminal.")] = 10.0,
 ) -> None:
-    """Tag a corpus with narrative frames and stance."""
-    from ..engine import tag_file
+    """Tag a corpus with narrative frames and stance: streaming, parallel, resumable."""
+    from ..engine import checkpoint_dir, tag_file
     from ..io import check_output_path, output_format
 
     check_output_path(output)  # fail before any work: missing, unwritable or unknown output
@@ -116,12 +127,25 @@ def tag(
     if input.exists() and output.exists() and input.resolve() == output.resolve():
         raise InputError(f"the output {output} is the input: choose another output file")
     m = _model(model)
-    if max_chars is not None:
-        m.pipeline.set_params(preprocess__max_chars=max_chars)
-    summary = tag_file(input, output, m, unit=unit.value, fmt=fmt.value, text_column=text_column, id_column=id_column, chunk_rows=chunk_rows)
+    try:
+        summary = tag_file(
+            input, output, m, unit=unit.value, fmt=fmt.value, text_column=text_column, id_column=id_column,
+            chunk_rows=chunk_rows, workers=workers, engine=engine.value, scheduler=scheduler, resume=resume,
+            restart=restart, dedup=dedup, max_chars=max_chars, progress=_progress(progress_every),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        if checkpoint_dir(output).is_dir():
+            out.print(f"checkpoint kept in {escape(str(checkpoint_dir(output)))}: run the same command with --resume to continue")
+        raise
     _print_summary(summary)
     if summary.rejected:
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _progress(every: float):
+    from ..engine import LineProgress, RichProgress
+
+    return RichProgress(err) if err.is_terminal else LineProgress(sys.stderr, interval=every)
 
 
 def _print_summary(s) -> None:
@@ -134,8 +158,15 @@ def _print_summary(s) -> None:
     out.print(
         f"input rows {s.input_rows}, tagged {s.documents}, rejected {s.rejected}, duplicate ids {s.duplicate_ids}, "
         f"truncated {s.truncated}, non-English {s.non_english}, output rows {s.output_rows}, "
-        f"{s.seconds:.1f}s ({s.rows_per_second:.0f} docs/s)"
+        f"{s.seconds:.1f}s ({s.rows_per_second:.0f} rows/s, {s.workers} worker{'s' if s.workers > 1 else ''}, {s.engine} engine)"
     )
+    if s.resumed_chunks:
+        out.print(f"resumed: {s.resumed_rows} input rows ({s.resumed_chunks} chunks) came from the checkpoint")
+    if s.dedup_exact or s.dedup_near or s.dedup_documents:
+        out.print(
+            f"dedup: {s.dedup_skipped} passages tagged once and copied ({s.dedup_exact} exact, {s.dedup_near} near duplicates), "
+            f"{s.dedup_documents} repeated documents segmented once"
+        )
     if s.rejects:
         out.print(f"rejected rows and reasons: {s.rejects}")
         for line in _first_rejects(s.rejects):
@@ -161,6 +192,37 @@ def _first_rejects(path: str, n: int = 5) -> list[str]:
     except (OSError, ValueError, KeyError):
         return lines
     return lines
+
+
+@app.command()
+def summarize(
+    tagged: Annotated[Path, typer.Argument(help="Output of narratives tag (.parquet, .jsonl or .csv; passage or document rows).")],
+    by: Annotated[str | None, typer.Option("--by", help="Comma-separated columns to group by: outlet, countries (exploded), date:month (day/week/month/quarter/year); frames or families alone: one row per label.")] = None,
+    unit: Annotated[Unit, typer.Option(help="Count documents (a document has a frame when one of its passages has it) or passages.")] = Unit.document,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the table to FILE.csv or FILE.md.")] = None,
+    stance: Annotated[bool, typer.Option("--stance/--no-stance", help="Add a share column per stance.")] = True,
+) -> None:
+    """Prevalence tables: the share of documents (or passages) with each frame, overall and per stance, by group."""
+    from ..engine import summarize as summarize_fn
+    from ..engine import summary_to_markdown
+
+    if output is not None and output.suffix.lower() not in (".csv", ".md"):
+        raise InputError(f"cannot tell the table format of {output}: use .csv or .md")
+    table = summarize_fn(tagged, by=by, unit=unit.value, stance=stance)
+    if output is not None:
+        if output.suffix.lower() == ".csv":
+            table.to_csv(output, index=False)
+        else:
+            output.write_text(summary_to_markdown(table), encoding="utf-8")
+    t = Table(title=f"share of {unit.value}s with each label" + (f", by {by}" if by else ""))
+    shares = [c for c in table.columns if c not in ("n", "total") and table[c].dtype.kind == "f"]
+    for c in table.columns:
+        t.add_column(str(c), justify="right" if c in shares or c in ("n", "total") else "left")
+    for rec in table.itertuples(index=False, name=None):
+        t.add_row(*[f"{100 * v:.1f}%" if c in shares else escape(str(v)) for c, v in zip(table.columns, rec, strict=True)])
+    out.print(t)
+    if output is not None:
+        out.print(f"table written to {escape(str(output))}")
 
 
 @app.command()

@@ -1,19 +1,42 @@
 """Input and output: streaming readers, labelled data, atomic writers."""
 
-from ._readers import FORMATS, Chunk, Reject, detect_format, iter_chunks, read_all
+from ._parts import PART_EXT, assemble_parts, encode_part, output_schema
+from ._readers import (
+    FORMATS,
+    Chunk,
+    Reject,
+    count_rows,
+    detect_format,
+    input_fingerprint,
+    iter_chunks,
+    read_all,
+)
 from ._training import LabelledData, read_labelled, read_semeval
-from ._writers import TableWriter, check_output_path, output_format, rejects_path, write_rejects, write_semeval
+from ._writers import (
+    TableWriter,
+    check_output_path,
+    output_format,
+    rejects_path,
+    write_rejects,
+    write_semeval,
+)
 
 __all__ = [
     "FORMATS",
+    "PART_EXT",
     "Chunk",
     "LabelledData",
     "Reject",
     "TableWriter",
+    "assemble_parts",
     "check_output_path",
+    "count_rows",
     "detect_format",
+    "encode_part",
+    "input_fingerprint",
     "iter_chunks",
     "output_format",
+    "output_schema",
     "read_all",
     "read_labelled",
     "read_semeval",

@@ -1,0 +1,313 @@
+"""The checkpoint of a tagging run: ``OUT.partial/`` next to the output.
+
+Layout::
+
+    OUT.partial/
+        state.sqlite         run fingerprint, done chunks with their stats, rejects, seen ids
+        parts/part-00000042.<ext>   the encoded output of chunk 42 (see narratives.io._parts)
+        dedup.sqlite         --dedup store (optional)
+
+Exactly once: a chunk's part file is written under a temporary name, flushed to disk and renamed;
+only then is the chunk recorded as done, together with its rejects and its ids, in one SQLite
+transaction. A crash before the commit leaves the chunk undone (it is tagged again on
+``--resume`` and its part overwritten); after the commit the chunk is never tagged again. At the
+end the parts are assembled in chunk order (input order) into the output, the rejects file is
+written, both are moved into place, and the folder is deleted.
+
+Memory does not grow with the corpus: ids seen so far (for the duplicate-id count) live in the
+SQLite file as 64-bit hashes, so the count is exact up to hash collisions (below one in a
+thousand for 10^8 distinct ids).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .._exceptions import InputError
+from ..io import PART_EXT, assemble_parts
+from ..io._readers import Reject
+from ._work import ChunkResult
+
+__all__ = ["Checkpoint", "checkpoint_dir"]
+
+log = logging.getLogger(__name__)
+STATE_VERSION = 1
+
+
+def checkpoint_dir(output: str | Path) -> Path:
+    """``OUT.parquet`` -> ``OUT.parquet.partial/`` (the only thing a crash leaves next to OUT)."""
+    output = Path(output)
+    return output.with_name(output.name + ".partial")
+
+
+def _id_hash(rid: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(rid.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+        "little",
+        signed=True,
+    )
+
+
+def _describe_change(old: dict[str, Any], new: dict[str, Any]) -> str:
+    parts = []
+    if old.get("input") != new.get("input"):
+        parts.append("the input changed (size, modification time or content)")
+    if old.get("model") != new.get("model"):
+        parts.append("the model changed")
+    oo, no = old.get("options", {}), new.get("options", {})
+    changed = [
+        f"{k} {oo.get(k)!r} -> {no.get(k)!r}"
+        for k in sorted(set(oo) | set(no))
+        if oo.get(k) != no.get(k)
+    ]
+    if changed:
+        parts.append("options changed: " + ", ".join(changed))
+    if old.get("version") != new.get("version"):
+        parts.append("the checkpoint was written by another version of narratives")
+    return "; ".join(parts) or "the run settings changed"
+
+
+class Checkpoint:
+    """State of one run (see the module docstring). Use :meth:`open`."""
+
+    def __init__(self, output: Path, meta: dict[str, Any]):
+        self.output = Path(output)
+        self.dir = checkpoint_dir(output)
+        self.parts = self.dir / "parts"
+        self.meta = meta
+        self.ext = PART_EXT[meta["options"]["kind"]]
+        self.conn: sqlite3.Connection | None = None
+        self.resumed_chunks = 0
+        self.resumed_rows = 0
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(
+        cls, output: Path, meta: dict[str, Any], resume: bool = False, restart: bool = False
+    ) -> Checkpoint:
+        """Create a fresh checkpoint, or reopen an existing one with ``resume=True``.
+
+        Raises :class:`InputError` when a checkpoint with finished chunks exists and neither
+        ``resume`` nor ``restart`` is given, or when ``resume`` finds that the input, the model or
+        the options changed.
+        """
+        meta = {**meta, "version": STATE_VERSION}
+        ck = cls(output, meta)
+        d = ck.dir
+        if d.is_file() or d.is_symlink():  # an interrupted single-file output of older versions
+            d.unlink()
+        state = d / "state.sqlite"
+        if d.is_dir() and state.is_file() and not restart:
+            try:
+                old, n_done, rows_done = cls._peek(state)
+            except sqlite3.DatabaseError:
+                old, n_done, rows_done = None, 0, 0
+            if n_done and not resume:
+                raise InputError(
+                    f"{d} holds the checkpoint of an unfinished run ({n_done} chunks, {rows_done} input rows done): "
+                    "add --resume to continue it, or --restart to discard it"
+                )
+            if n_done and resume:
+                if old != meta:
+                    raise InputError(
+                        f"cannot resume from {d}: {_describe_change(old or {}, meta)}; use --restart to start over"
+                    )
+                ck._connect()
+                ck.resumed_chunks, ck.resumed_rows = n_done, rows_done
+                for p in ck.parts.glob("*.tmp*"):
+                    p.unlink(missing_ok=True)
+                log.info("resuming from %s: %d chunks (%d rows) already done", d, n_done, rows_done)
+                return ck
+        elif resume and not d.exists():
+            log.info("no checkpoint at %s: starting from the beginning", d)
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir()
+        ck.parts.mkdir()
+        ck._connect()
+        assert ck.conn is not None
+        with ck.conn:
+            ck.conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('run', ?)",
+                (json.dumps(meta, sort_keys=True),),
+            )
+        return ck
+
+    @staticmethod
+    def _peek(state: Path) -> tuple[dict[str, Any] | None, int, int]:
+        conn = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'run'").fetchone()
+            n, rows = conn.execute(
+                "SELECT COUNT(*), COALESCE(SUM(n_read), 0) FROM chunks"
+            ).fetchone()
+        finally:
+            conn.close()
+        return (json.loads(row[0]) if row else None), int(n), int(rows)
+
+    def _connect(self) -> None:
+        self.conn = sqlite3.connect(str(self.dir / "state.sqlite"), timeout=60)
+        c = self.conn
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("PRAGMA synchronous=NORMAL")
+        c.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE IF NOT EXISTS chunks (
+                k INTEGER PRIMARY KEY, n_read INTEGER, first_id TEXT, rows INTEGER,
+                columns TEXT, stats TEXT, duplicates INTEGER);
+            CREATE TABLE IF NOT EXISTS rejects (
+                k INTEGER, seq INTEGER, id TEXT, row TEXT, reason TEXT, source TEXT, PRIMARY KEY (k, seq));
+            CREATE TABLE IF NOT EXISTS seen (h INTEGER PRIMARY KEY) WITHOUT ROWID;
+            """
+        )
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    # ------------------------------------------------------------------ chunks
+    def done(self) -> dict[int, tuple[int, str | None]]:
+        """Finished chunks: ``{k: (rows read, first id)}``."""
+        assert self.conn is not None
+        return {
+            k: (n, fid) for k, n, fid in self.conn.execute("SELECT k, n_read, first_id FROM chunks")
+        }
+
+    def part_path(self, k: int) -> Path:
+        return self.parts / f"part-{k:08d}.{self.ext}"
+
+    def commit(
+        self,
+        result: ChunkResult,
+        read_rejects: Sequence[Reject],
+        n_read: int,
+        ids: Sequence[str],
+        first_id: str | None,
+    ) -> int:
+        """Record chunk ``result.index`` as done (part file first, then one transaction).
+
+        Returns how many of ``ids`` had been seen before (in this chunk or earlier ones).
+        """
+        assert self.conn is not None
+        k = result.index
+        if result.rows:
+            path = self.part_path(k)
+            tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+            with open(tmp, "wb") as fh:
+                fh.write(result.part)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        rejects = sorted(
+            [*read_rejects, *result.rejects],
+            key=lambda r: (not isinstance(r.row, int), r.row if isinstance(r.row, int) else 0),
+        )
+        c = self.conn
+        with c:
+            before = c.total_changes
+            c.executemany(
+                "INSERT OR IGNORE INTO seen (h) VALUES (?)", [(_id_hash(i),) for i in ids]
+            )
+            duplicates = len(ids) - (c.total_changes - before)
+            c.executemany(
+                "INSERT INTO rejects (k, seq, id, row, reason, source) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (k, s, r.id, json.dumps(r.row), r.reason, r.source)
+                    for s, r in enumerate(rejects)
+                ],
+            )
+            c.execute(
+                "INSERT INTO chunks (k, n_read, first_id, rows, columns, stats, duplicates) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    k,
+                    n_read,
+                    first_id,
+                    result.rows,
+                    json.dumps(result.columns),
+                    json.dumps(result.stats),
+                    duplicates,
+                ),
+            )
+        return duplicates
+
+    # ------------------------------------------------------------------ totals
+    def totals(self) -> dict[str, Any]:
+        """Sums over all done chunks (including those of earlier, interrupted runs)."""
+        assert self.conn is not None
+        t: Counter[str] = Counter()
+        frames: Counter[str] = Counter()
+        stances: Counter[str] = Counter()
+        for n_read, rows, stats, dups in self.conn.execute(
+            "SELECT n_read, rows, stats, duplicates FROM chunks"
+        ):
+            s = json.loads(stats)
+            t["input_rows"] += n_read
+            t["output_rows"] += rows
+            t["duplicate_ids"] += dups
+            frames.update(s.pop("frame_counts", {}))
+            stances.update(s.pop("stance_counts", {}))
+            t.update({k: v for k, v in s.items() if isinstance(v, int)})
+        (t["rejected"],) = self.conn.execute("SELECT COUNT(*) FROM rejects").fetchone()
+        return {**t, "frame_counts": dict(frames), "stance_counts": dict(stances)}
+
+    # ------------------------------------------------------------------ finishing
+    def finish(
+        self, rejects_file: Path, fine_labels: Sequence[str], empty_columns: Sequence[str]
+    ) -> tuple[int, Path | None]:
+        """Assemble the output and the rejects file, move them into place, delete the folder.
+
+        Returns the number of output rows and the rejects file (None without rejects).
+        """
+        assert self.conn is not None
+        parts = []
+        for k, rows, columns in self.conn.execute("SELECT k, rows, columns FROM chunks ORDER BY k"):
+            if rows:
+                path = self.part_path(k)
+                if not path.is_file():
+                    raise InputError(
+                        f"the checkpoint {self.dir} is damaged: {path.name} is missing; use --restart"
+                    )
+                parts.append((path, json.loads(columns)))
+        tmp_out = self.dir / f"output.{self.ext}.tmp"
+        n_rows = assemble_parts(
+            parts, self.meta["options"]["kind"], tmp_out, fine_labels, empty_columns
+        )
+        n_rejects = 0
+        tmp_rej = self.dir / "rejects.jsonl.tmp"
+        with open(tmp_rej, "w", encoding="utf-8") as fh:
+            for rid, row, reason, source in self.conn.execute(
+                "SELECT id, row, reason, source FROM rejects ORDER BY k, seq"
+            ):
+                fh.write(
+                    json.dumps(
+                        {"id": rid, "row": json.loads(row), "reason": reason, "source": source},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+                n_rejects += 1
+            fh.flush()
+            os.fsync(fh.fileno())
+        if n_rejects:
+            os.replace(tmp_rej, rejects_file)
+        elif rejects_file.exists():
+            log.info("removing %s left by an earlier run (this run rejected nothing)", rejects_file)
+            rejects_file.unlink()
+        os.replace(tmp_out, self.output)
+        self.remove()
+        return n_rows, (rejects_file if n_rejects else None)
+
+    def remove(self) -> None:
+        self.close()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,204 @@
+"""Prevalence tables from a tagged output file (``narratives summarize``).
+
+The file is read in batches (only the needed columns of a Parquet file) and counted with
+:func:`narratives.explore.prevalence`, so its size does not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .._exceptions import InputError
+
+__all__ = ["summarize", "summary_to_markdown"]
+
+_LABEL_COLUMNS = {
+    "frames": "frames",
+    "frame": "frames",
+    "families": "families",
+    "family": "families",
+}
+_PERIODS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def _parse_by(by: str | Sequence[str] | None) -> tuple[str | None, list[tuple[str, str | None]]]:
+    """``"outlet,date:month,frames"`` -> (label level, [(column, period)])."""
+    items = [
+        b.strip()
+        for b in (by.split(",") if isinstance(by, str) else list(by or []))
+        if b and b.strip()
+    ]
+    level, groups = None, []
+    for item in items:
+        col, _, period = item.partition(":")
+        col, period = col.strip(), period.strip().lower() or None
+        if col in _LABEL_COLUMNS and not period:
+            if level and level != _LABEL_COLUMNS[col]:
+                raise InputError("group by frames or by families, not both")
+            level = _LABEL_COLUMNS[col]
+            continue
+        if period and period not in _PERIODS:
+            raise InputError(
+                f"unknown period {period!r} in --by {item!r}; use one of {', '.join(_PERIODS)}"
+            )
+        groups.append((col, period))
+    return level, groups
+
+
+def _bucket(values: pd.Series, period: str) -> pd.Series:
+    dt = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
+    if period == "day":
+        out = dt.dt.strftime("%Y-%m-%d")
+    elif period == "year":
+        out = dt.dt.strftime("%Y")
+    else:
+        out = dt.dt.tz_localize(None).dt.to_period(_PERIODS[period]).astype(str)
+    return out.where(dt.notna(), None)
+
+
+def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:
+    ext = path.suffix.lower()
+    if ext in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:
+            raise InputError(
+                f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})"
+            ) from None
+        names = pf.schema_arrow.names
+        missing = [c for c in columns if c not in names and c not in ("passage", "flag", "id")]
+        if missing:
+            raise InputError(
+                f"column(s) {', '.join(map(repr, missing))} not found in {path}; available: {', '.join(names)}"
+            )
+        for batch in pf.iter_batches(
+            batch_size=batch_rows, columns=[c for c in columns if c in names]
+        ):
+            yield batch.to_pandas()
+    elif ext in (".jsonl", ".ndjson", ".json"):
+        try:
+            reader = pd.read_json(path, lines=True, chunksize=batch_rows, dtype=False)
+            for df in reader:
+                yield df[[c for c in columns if c in df.columns]]
+        except ValueError as exc:
+            raise InputError(f"cannot read {path} as JSON lines: {exc}") from None
+    elif ext in (".csv", ".tsv"):
+        sep = "\t" if ext == ".tsv" else ","
+        head = pd.read_csv(path, sep=sep, nrows=0).columns
+        for df in pd.read_csv(
+            path,
+            sep=sep,
+            chunksize=batch_rows,
+            usecols=[c for c in columns if c in head],
+            dtype=str,
+            keep_default_na=False,
+        ):
+            yield df
+    else:
+        raise InputError(
+            f"cannot tell the format of {path}: use a .parquet, .jsonl or .csv output of narratives tag"
+        )
+
+
+def summarize(
+    path: str | Path,
+    by: str | Sequence[str] | None = None,
+    unit: str = "document",
+    level: str | None = None,
+    stance: bool = True,
+    batch_rows: int = 50_000,
+) -> pd.DataFrame:
+    """Prevalence table of a ``narratives tag`` output: the share of documents (or passages)
+    carrying each frame, overall and per stance, by any columns.
+
+    Parameters
+    ----------
+    path : path
+        A Parquet, JSONL or CSV output of ``narratives tag`` (passage or document rows).
+    by : str or list of str
+        Comma-separated columns to group by, e.g. ``"outlet"``, ``"countries"`` (list columns
+        are exploded: a document counts under each country it names), ``"date:month"``
+        (dates bucketed by ``day``, ``week``, ``month``, ``quarter`` or ``year``). ``frames``
+        or ``families`` choose the label level (default frames); alone (``--by frames``) they
+        give one row per frame for the whole corpus.
+    unit : {"document", "passage"}
+        Count documents (a document has a frame when one of its passages has it) or passages.
+    level : {"frames", "families"}, optional
+        Label level when ``by`` does not name one.
+    stance : bool
+        Add one share column per stance (promotes, reports, unknown).
+
+    Returns
+    -------
+    DataFrame
+        One row per group and label: the group columns, ``frame`` (or ``family``), ``all``
+        (share of the group's units with the label), one share column per stance when
+        ``stance``, ``n`` (units with the label) and ``total`` (units in the group). Sorted by
+        group, then by frequency.
+    """
+    from ..explore import prevalence
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"not found: {path}")
+    if unit not in ("document", "passage"):
+        raise InputError(f"unit must be 'document' or 'passage', not {unit!r}")
+    by_level, groups = _parse_by(by)
+    level = by_level or level or "frames"
+    if level not in ("frames", "families"):
+        raise InputError(f"level must be 'frames' or 'families', not {level!r}")
+    group_cols = [c if p is None else f"{c}:{p}" for c, p in groups]
+    source_cols = list(
+        dict.fromkeys(["id", "passage", "flag", "stance", level, *[c for c, _ in groups]])
+    )
+
+    def batches() -> Iterator[pd.DataFrame]:
+        for df in _batches(path, source_cols, batch_rows):
+            missing = [c for c, _ in groups if c not in df.columns]
+            if missing:
+                raise InputError(
+                    f"column(s) {', '.join(map(repr, missing))} not found in {path}; available: {', '.join(map(str, df.columns))}"
+                )
+            for (c, p), name in zip(groups, group_cols, strict=True):
+                if p is not None:
+                    df[name] = _bucket(df[c], p)
+            yield df
+
+    try:
+        table = prevalence(
+            batches(), by=group_cols, unit=unit, level=level, stance=stance, wide=stance
+        )
+    except InputError as exc:
+        if "passage counts need passage rows" in str(exc):
+            raise InputError(
+                f"{path} has one row per document: summarize it with unit 'document'"
+            ) from None
+        raise
+    if not stance:
+        table = table.rename(columns={"share": "all"})
+        table = table[[c for c in table.columns if c not in ("n", "total")] + ["n", "total"]]
+    return table
+
+
+def summary_to_markdown(table: pd.DataFrame, digits: int = 1) -> str:
+    """A Markdown table with shares as percentages."""
+    cols = list(table.columns)
+    shares = [c for c in cols if c not in ("n", "total") and pd.api.types.is_float_dtype(table[c])]
+
+    def cell(c: str, v) -> str:
+        if c in shares:
+            return f"{100 * float(v):.{digits}f}%"
+        return str(v).replace("|", "\\|")
+
+    lines = [
+        "| " + " | ".join(cols) + " |",
+        "|" + "|".join("---:" if c in shares or c in ("n", "total") else "---" for c in cols) + "|",
+    ]
+    for rec in table.itertuples(index=False, name=None):
+        lines.append("| " + " | ".join(cell(c, v) for c, v in zip(cols, rec, strict=True)) + " |")
+    return "\n".join(lines) + "\n"

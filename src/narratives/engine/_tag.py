@@ -1,0 +1,367 @@
+"""Corpus-scale tagging: stream in, tag chunk by chunk (in parallel), checkpoint, assemble.
+
+See :func:`tag_file`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._exceptions import InputError
+from .._model import UNITS, NarrativeModel
+from ..io import (
+    check_output_path,
+    count_rows,
+    detect_format,
+    input_fingerprint,
+    iter_chunks,
+    output_format,
+    rejects_path,
+)
+from ._checkpoint import Checkpoint
+from ._executors import make_executor
+from ._progress import Progress
+from ._work import ChunkOptions, empty_columns
+
+__all__ = ["ENGINES", "TagSummary", "tag_file"]
+
+log = logging.getLogger(__name__)
+ENGINES = ("local", "dask")
+
+
+@dataclass
+class TagSummary:
+    """What a tagging run did. ``input_rows == documents + rejected``.
+
+    Counts cover the whole output, including chunks finished by an interrupted run that this run
+    resumed (``resumed_rows`` of them); ``seconds`` and :attr:`rows_per_second` are this run's.
+    """
+
+    output: str
+    rejects: str | None
+    input_rows: int = 0
+    documents: int = 0
+    rejected: int = 0
+    duplicate_ids: int = 0
+    passages: int = 0
+    output_rows: int = 0
+    truncated: int = 0
+    non_english: int = 0
+    words: int = 0
+    seconds: float = 0.0
+    chunks: int = 0
+    resumed_chunks: int = 0
+    resumed_rows: int = 0
+    dedup_documents: int = 0
+    dedup_exact: int = 0
+    dedup_near: int = 0
+    workers: int = 1
+    engine: str = "local"
+    frame_counts: dict[str, int] = field(default_factory=dict)
+    stance_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_per_second(self) -> float:
+        """Input rows finished per second by this run."""
+        return (self.input_rows - self.resumed_rows) / self.seconds if self.seconds else 0.0
+
+    @property
+    def dedup_skipped(self) -> int:
+        """Passages whose labels were copied from an exact or near duplicate."""
+        return self.dedup_exact + self.dedup_near
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "rows_per_second": round(self.rows_per_second, 1),
+            "dedup_skipped": self.dedup_skipped,
+        }
+
+
+def _model_fingerprint(model: NarrativeModel) -> str:
+    files = model.manifest.get("files") if model.path else None
+    if files:
+        return "manifest:" + hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
+    return (
+        "pickle:"
+        + hashlib.sha256(pickle.dumps(model.pipeline, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    )
+
+
+def _count_in_background(path: Path, fmt: str, progress: Progress) -> None:
+    def run() -> None:
+        progress.set_total(count_rows(path, fmt))
+
+    threading.Thread(target=run, name="narratives-count-rows", daemon=True).start()
+
+
+def tag_file(
+    input_path: str | Path,
+    output_path: str | Path,
+    model: NarrativeModel,
+    unit: str = "passage",
+    fmt: str = "auto",
+    text_column: str = "text",
+    id_column: str | None = None,
+    chunk_rows: int = 500,
+    with_text: bool = True,
+    workers: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+    restart: bool = False,
+    dedup: bool = False,
+    near_threshold: float = 0.8,
+    max_chars: int | None = None,
+    progress: Progress | None = None,
+    dask_processes: bool = True,
+) -> TagSummary:
+    """Tag every row of ``input_path`` and write ``output_path`` (+ ``OUT.rejects.jsonl``).
+
+    The input is read in chunks of ``chunk_rows`` rows and never held in memory as a whole; each
+    chunk is tagged (by one of ``workers`` processes, or on a Dask cluster), its output written to
+    the checkpoint folder ``OUT.partial/`` and recorded as done. At the end the parts are joined
+    in input order into ``output_path`` (JSONL, CSV or Parquet from the extension; a SemEval
+    predictions file with ``fmt="semeval"``), which appears atomically.
+
+    Parameters
+    ----------
+    input_path, output_path : path
+        Input (JSONL, CSV, Parquet, ``.txt`` file or folder, SemEval folder) and output file.
+    model : NarrativeModel
+        The model; each worker gets its own copy, loaded once.
+    unit : {"passage", "document"}
+        One output row per passage, or per document (labels present in any passage, the maximum
+        score and the index of the evidence passage per frame).
+    fmt, text_column, id_column, chunk_rows
+        Input format and columns, rows per chunk (see :func:`narratives.io.iter_chunks`).
+    with_text : bool
+        Passage rows carry their text.
+    workers : int
+        Worker processes (local engine) or LocalCluster workers (dask engine without a scheduler).
+        The output is the same for any number of workers and always in input order.
+    engine : {"local", "dask"}
+        ``"dask"`` tags on a ``dask.distributed`` cluster (``pip install 'narratives[dask]'``).
+    scheduler : str, optional
+        Address of an existing Dask scheduler; without one a LocalCluster is started.
+    resume, restart : bool
+        Continue the run whose checkpoint ``OUT.partial/`` is next to the output (refused when the
+        input, the model or the options changed), or discard it. Without either, an existing
+        checkpoint with finished chunks is an error.
+    dedup : bool
+        Decide each exact or near-duplicate passage once and copy the decision to the copies
+        (local engine; see :mod:`narratives.engine._dedup`). ``near_threshold`` is the MinHash
+        Jaccard similarity above which passages count as near duplicates.
+    max_chars : int, optional
+        Tag at most this many characters of each document; longer ones are tagged up to the limit
+        and flagged ``truncated``.
+    progress : Progress, optional
+        Receives progress (see :mod:`narratives.engine._progress`).
+
+    Returns
+    -------
+    TagSummary
+
+    Raises
+    ------
+    InputError
+        Unreadable input or unwritable output, a checkpoint that cannot be resumed, bad options.
+    KeyboardInterrupt
+        Re-raised after the checkpoint is safely on disk; rerun with ``resume=True``.
+    """
+    t0 = time.perf_counter()
+    if unit not in UNITS:
+        raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
+    if engine not in ENGINES:
+        raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if workers < 1 or chunk_rows < 1:
+        raise InputError("workers and chunk_rows must be at least 1")
+    if resume and restart:
+        raise InputError("--resume and --restart exclude each other")
+    if dedup and engine == "dask":
+        raise InputError(
+            "--dedup works with the local engine only (its store is a file next to the output)"
+        )
+    if max_chars is not None and max_chars < 1:
+        raise InputError("max_chars must be at least 1")
+    out = Path(output_path)
+    check_output_path(out)
+    kind = "semeval" if fmt == "semeval" else output_format(out)
+    if kind == "semeval":
+        unit = "document"
+    in_fmt = detect_format(input_path, fmt)
+    progress = progress or Progress()
+
+    pre = model.pipeline.named_steps["preprocess"]
+    old_max = pre.max_chars
+    if max_chars is not None:
+        pre.set_params(max_chars=max_chars)
+    try:
+        options = {
+            "unit": unit, "kind": kind, "format": in_fmt, "text_column": text_column, "id_column": id_column,
+            "chunk_rows": chunk_rows, "with_text": with_text, "dedup": dedup, "near_threshold": near_threshold,
+            "max_chars": pre.max_chars,
+        }  # fmt: skip
+        meta = {
+            "input": input_fingerprint(input_path, in_fmt),
+            "model": _model_fingerprint(model),
+            "options": options,
+        }
+        opts = ChunkOptions(
+            unit=unit,
+            kind=kind,
+            with_text=with_text,
+            source=str(input_path),
+            dedup=dedup,
+            near_threshold=near_threshold,
+        )
+        ckpt = Checkpoint.open(out, meta, resume=resume, restart=restart)
+        try:
+            summary = _run(
+                ckpt,
+                input_path,
+                in_fmt,
+                text_column,
+                id_column,
+                chunk_rows,
+                model,
+                opts,
+                workers,
+                engine,
+                scheduler,
+                progress,
+                dask_processes,
+            )
+        except BaseException:
+            done = ckpt.conn is not None and bool(ckpt.done())
+            if done:
+                ckpt.close()
+                log.info("checkpoint kept in %s: rerun with --resume to continue", ckpt.dir)
+            else:
+                ckpt.remove()
+            raise
+        n_rows, rej = ckpt.finish(
+            rejects_path(out),
+            model.pipeline.classifier.fine_labels_,
+            empty_columns(unit, with_text),
+        )
+    finally:
+        pre.set_params(max_chars=old_max)
+    summary.output_rows = n_rows
+    summary.rejects = str(rej) if rej else None
+    summary.seconds = time.perf_counter() - t0
+    if summary.input_rows and summary.documents == 0 and summary.rejected == 0:
+        raise InputError(f"no data rows in {input_path}")
+    return summary
+
+
+def _run(
+    ckpt,
+    input_path,
+    in_fmt,
+    text_column,
+    id_column,
+    chunk_rows,
+    model,
+    opts,
+    workers,
+    engine,
+    scheduler,
+    progress,
+    dask_processes,
+) -> TagSummary:
+    done = ckpt.done()
+    dedup_path = ckpt.dir / "dedup.sqlite" if opts.dedup else None
+    # Workers first: they may be forked, which must happen before this process starts threads.
+    executor = make_executor(
+        engine,
+        model,
+        opts,
+        workers=workers,
+        scheduler=scheduler,
+        dedup_path=dedup_path,
+        dask_processes=dask_processes,
+    )
+    progress.start(done=ckpt.resumed_rows)
+    _count_in_background(Path(input_path), in_fmt, progress)
+    inflight: dict[Any, tuple[int, list, int, list[str], str | None]] = {}
+    n_chunks = 0
+
+    def commit(fut) -> None:
+        k, read_rejects, n_read, ids, first_id = inflight.pop(fut)
+        result = fut.result()
+        dups = ckpt.commit(result, read_rejects, n_read, ids, first_id)
+        if dups:
+            log.info("chunk %d: %d duplicate ids (kept, each row tagged)", k, dups)
+        progress.advance(n_read, result.stats.get("words", 0))
+
+    ok = False
+    try:
+        for k, chunk in enumerate(
+            iter_chunks(
+                input_path,
+                fmt=in_fmt,
+                text_column=text_column,
+                id_column=id_column,
+                chunk_rows=chunk_rows,
+            )
+        ):
+            n_chunks = k + 1
+            frame = chunk.frame
+            first_id = str(frame["id"].iloc[0]) if len(frame) else None
+            if k in done:
+                if done[k] != (chunk.n_read, first_id):
+                    raise InputError(
+                        f"cannot resume: chunk {k} of the input differs from the checkpoint's "
+                        f"({chunk.n_read} rows starting with id {first_id!r}, not {done[k][0]} starting with {done[k][1]!r}); use --restart"
+                    )
+                continue
+            ids = frame["id"].astype(str).tolist()
+            if not len(frame):  # only rejects: nothing to tag
+                from ._work import ChunkResult
+
+                ckpt.commit(ChunkResult(index=k), chunk.rejects, chunk.n_read, ids, first_id)
+                progress.advance(chunk.n_read)
+                continue
+            fut = executor.submit(k, frame)
+            inflight[fut] = (k, chunk.rejects, chunk.n_read, ids, first_id)
+            while len(inflight) >= executor.max_inflight:
+                for f in executor.wait_first(list(inflight)):
+                    commit(f)
+        while inflight:
+            for f in executor.wait_first(list(inflight)):
+                commit(f)
+        ok = True
+    finally:
+        progress.finish()
+        executor.close(cancel=not ok)
+    t = ckpt.totals()
+    return TagSummary(
+        output=str(ckpt.output),
+        rejects=None,
+        input_rows=t.get("input_rows", 0),
+        documents=t.get("documents", 0),
+        rejected=t.get("rejected", 0),
+        duplicate_ids=t.get("duplicate_ids", 0),
+        passages=t.get("passages", 0),
+        truncated=t.get("truncated", 0),
+        non_english=t.get("non_english", 0),
+        words=t.get("words", 0),
+        chunks=n_chunks,
+        resumed_chunks=ckpt.resumed_chunks,
+        resumed_rows=ckpt.resumed_rows,
+        dedup_documents=t.get("dedup_documents", 0),
+        dedup_exact=t.get("dedup_exact", 0),
+        dedup_near=t.get("dedup_near", 0),
+        workers=workers,
+        engine=engine,
+        frame_counts=t["frame_counts"],
+        stance_counts=t["stance_counts"],
+    )
