@@ -447,12 +447,15 @@ RESULT = {
 def test_plot_label_f1_single_and_comparison(no_pyplot_figures):
     fig = explore.plot_label_f1(RESULT)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]  # support order, c has none
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "a  (n=4)",
+        "b  (n=2)",
+    ]  # by support; c has none
     assert _png(fig)
     fig = explore.plot_label_f1(RESULT, level="coarse")
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["A"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["A  (n=6)"]
     fig = explore.plot_label_f1(RESULT["per_label_fine"], sort="f1", min_support=0)
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "b", "c"]
+    assert [t.get_text().split()[0] for t in fig.axes[0].get_yticklabels()] == ["a", "b", "c"]
     tuned = {k: {**v, "f1": 1.0} for k, v in RESULT["per_label_fine"].items()}
     fig = explore.plot_label_f1({"model": RESULT, "tuned": tuned})
     assert len(fig.axes[0].patches) == 4  # 2 labels x 2 systems
@@ -464,7 +467,26 @@ def test_plot_label_f1_shortens_long_labels(no_pyplot_figures):
     long = "URW: Discrediting the West, Diplomacy: The West does not care about Ukraine, only about its interests"
     fig = explore.plot_label_f1({long: {"f1": 0.3, "support": 3, "precision": 0.3, "recall": 0.3}})
     tick = fig.axes[0].get_yticklabels()[0].get_text()
-    assert len(tick) <= 56 and tick.startswith("…") and tick.endswith("its interests")
+    assert tick.startswith("…") and tick.endswith("its interests  (n=3)") and len(tick) <= 56 + 8
+
+
+def test_short_labels_keep_domain_and_claim():
+    from narratives.explore import _short
+
+    lab = "CC: Criticism of institutions and authorities: Criticism of national governments"
+    assert _short(lab, 56) == "CC: Criticism of…: Criticism of national governments"
+    long_last = "CC: Criticism of institutions and authorities: Criticism of political organizations and figures"
+    assert _short(long_last, 56) == "CC: …: Criticism of political organizations and figures"
+    assert _short("short", 56) == "short"
+    assert _short("x" * 60, 10) == "…" + "x" * 9
+    assert _short("A: " + "y" * 60, 20) == "…" + "y" * 19
+    for lab in [
+        "URW: Praise of Russia: Russia is a guarantor of peace",
+        "a: b: " + "c" * 50,
+        "x" * 80,
+    ]:
+        for limit in (20, 40, 56):
+            assert len(_short(lab, limit)) <= limit
 
 
 def test_plot_scores(tiny_model, no_pyplot_figures):
@@ -511,8 +533,13 @@ def test_with_thresholds_copies_and_persists(tiny_model, tmp_path):
     assert again.thresholds[lab] == 0.123
     with pytest.raises(InputError, match="unknown"):
         explore.with_thresholds(tiny_model, {"no_such_label": 0.5})
-    with pytest.raises(InputError, match=r"\(0, 1\)"):
+    with pytest.raises(InputError, match=r"\[0, 1\]"):
         explore.with_thresholds(tiny_model, {lab: 1.5})
+    # clipped to the model's own floor/ceiling by default, or to given bounds
+    floor = tiny_model.pipeline.classifier.threshold_floor
+    assert explore.with_thresholds(tiny_model, {lab: 0.0}).thresholds[lab] == floor
+    assert explore.with_thresholds(tiny_model, {lab: 0.0}, clip=(0.0, 1.0)).thresholds[lab] == 0.0
+    assert explore.with_thresholds(tiny_model, {lab: 0.99}, clip=(0.2, 0.8)).thresholds[lab] == 0.8
 
 
 def test_show_evidence(tiny_model):
@@ -537,6 +564,7 @@ CV_RESULT = {
         {"id": "d1", "gold_fine": ["a"], "pred_fine": ["a"], "scores": {"a": 0.95}},
         {"id": "d2", "gold_fine": ["a", "b"], "pred_fine": ["c"], "scores": {"c": 0.97, "a": 0.05}},
         {"id": "d3", "gold_fine": [], "pred_fine": [], "scores": {}},
+        {"id": "d0", "gold_fine": ["a"], "pred_fine": [], "scores": {"a": 0.2}},
     ]
 }
 
@@ -544,7 +572,7 @@ CV_RESULT = {
 def test_errors_table():
     data = pd.DataFrame({"id": ["d1", "d2", "d3"], "text": ["one", "two  words\nhere", "three"]})
     t = explore.errors_table(CV_RESULT, data)
-    assert list(t["id"]) == ["d2", "d1", "d3"]
+    assert list(t["id"]) == ["d2", "d0", "d1", "d3"]  # F1 0 with 3 wrong labels before F1 0 with 1
     assert t.loc[0, "missed"] == ["a", "b"] and t.loc[0, "extra"] == ["c"] and t.loc[0, "f1"] == 0
     assert t.loc[0, "text"] == "two words here"
     with pytest.raises(InputError):

@@ -498,14 +498,27 @@ def tag_frame(
 
 
 def with_thresholds(
-    model: NarrativeModel, thresholds: Mapping[str, float], note: str | None = None
+    model: NarrativeModel,
+    thresholds: Mapping[str, float],
+    note: str | None = None,
+    clip: tuple[float, float] | None = None,
 ) -> NarrativeModel:
     """A copy of ``model`` whose decision thresholds are replaced for the given labels.
 
-    ``thresholds`` maps fine (or coarse) labels to values in (0, 1), e.g. the ``thresholds`` of
-    ``narratives.evaluate(...)["threshold_tuning"]``. Labels the model does not know raise
-    :class:`~narratives.InputError`. The copy saves and loads like any model; its manifest
-    records the override.
+    Parameters
+    ----------
+    thresholds : mapping
+        Fine (or coarse) label -> threshold in [0, 1], e.g. the ``thresholds`` of
+        ``narratives.evaluate(...)["threshold_tuning"]``.
+    note : str, optional
+        Recorded in the manifest (``threshold_override``) with the labels changed.
+    clip : (low, high), optional
+        Bounds for the new thresholds. Default: the model's own ``threshold_floor`` and
+        ``threshold_ceiling`` (0.1 and 0.9 unless changed), so a threshold tuned to 0 on a label
+        whose positives all scored 0 does not turn into "every text has this label".
+
+    Labels the model does not know, and values outside [0, 1], raise
+    :class:`~narratives.InputError`. The copy saves and loads like any model.
     """
     from ._model import NarrativeModel
 
@@ -513,14 +526,22 @@ def with_thresholds(
     unknown = [k for k in thresholds if k not in clf.thresholds_]
     if unknown:
         raise InputError(f"{len(unknown)} label(s) unknown to the model: {', '.join(unknown[:5])}")
-    bad = {k: v for k, v in thresholds.items() if not (0.0 < float(v) < 1.0)}
+    bad = {k: v for k, v in thresholds.items() if not (0.0 <= float(v) <= 1.0)}
     if bad:
-        raise InputError(f"thresholds must lie in (0, 1): {bad}")
+        raise InputError(f"thresholds must lie in [0, 1]: {bad}")
+    if clip is None:
+        clip = (
+            float(getattr(clf, "threshold_floor", 0.0)),
+            float(getattr(clf, "threshold_ceiling", 1.0)),
+        )
+    lo, hi = clip
+    new = {k: min(max(float(v), lo), hi) for k, v in thresholds.items()}
     pipe = copy.deepcopy(model.pipeline)
-    pipe.classifier.thresholds_.update({k: float(v) for k, v in thresholds.items()})
+    pipe.classifier.thresholds_.update(new)
     manifest = copy.deepcopy(model.manifest)
     manifest["threshold_override"] = {
-        "labels": sorted(thresholds),
+        "labels": sorted(new),
+        "clip": [lo, hi],
         "note": note or "thresholds set with narratives.explore.with_thresholds",
     }
     return NarrativeModel(pipe, manifest)
@@ -615,8 +636,27 @@ def _new_figure(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, 
 
 
 def _short(label: str, limit: int = 48) -> str:
+    """Fit a label in ``limit`` characters. Hierarchical labels (``"CC: Narrative: Sub"``) keep
+    their first part and their last part, which carry the domain and the specific claim."""
     label = str(label)
-    return label if len(label) <= limit else "…" + label[-(limit - 1) :]
+    if len(label) <= limit:
+        return label
+    parts = label.split(": ")
+    if len(parts) > 1:
+        head, last = parts[0], parts[-1]
+        if len(last) > limit - 2:
+            return "…" + last[-(limit - 1) :]
+        prefix = label[: len(label) - len(last) - 2]
+        cut = prefix[: max(0, limit - len(last) - 3)]  # room left for "…: " + last
+        if " " in cut:
+            cut = cut[: cut.rfind(" ")]  # whole words only
+        cut = cut.rstrip(" :,")
+        if len(cut) > len(head) + 5:
+            return f"{cut}…: {last}"
+        if len(head) + 5 + len(last) <= limit:
+            return f"{head}: …: {last}"
+        return "…: " + last[-(limit - 3) :]
+    return "…" + label[-(limit - 1) :]
 
 
 def plot_prevalence(
@@ -770,7 +810,7 @@ def plot_prevalence(
         cb.set_label(f"% of {unit_word}", fontsize=7)
     fig.suptitle(
         title
-        or f"{name.capitalize()} prevalence by {gname}"
+        or f"{name.capitalize()} prevalence by {'country mentioned' if gname == 'countries' else gname}"
         + (", split by stance" if stance else "")
         + " (cell: count)",
         fontsize=11,
@@ -850,24 +890,22 @@ def plot_label_f1(
             label="recall",
             zorder=3,
         )
-    for yi, lab in zip(y, labs, strict=True):
-        ax.text(
-            1.01,
-            yi,
-            f"n={first[lab].get('support', '?')}",
-            va="center",
-            fontsize=7,
-            transform=ax.get_yaxis_transform(),
-        )
-    ax.set_yticks(y, [_short(lab, 56) for lab in labs], fontsize=8)
+    ticks = [f"{_short(lab, 56)}  (n={first[lab].get('support', '?')})" for lab in labs]
+    ax.set_yticks(y, ticks, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("F1")
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.9)
-    ax.set_title(title or f"Per-label F1 ({level})", fontsize=11)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.06 - 0.6 / max(1, len(labs))),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
+    ax.set_title(title or f"Per-label F1 ({level}; n = support)", fontsize=11)
     return fig
 
 
@@ -1046,8 +1084,8 @@ def errors_table(
     snippet: int = 160,
 ) -> pd.DataFrame:
     """The worst out-of-fold documents of a cross-validation result: gold, predicted, missed and
-    extra labels and per-document F1 (lowest first). ``data`` (with ``id`` and ``text``) adds a
-    text snippet."""
+    extra labels and per-document F1 (lowest first; among equal F1, most wrong labels first).
+    ``data`` (with ``id`` and ``text``) adds a text snippet."""
     oof = result.get("oof_predictions")
     if not oof:
         raise InputError(
@@ -1058,10 +1096,9 @@ def errors_table(
         g, p = set(r["gold_fine"]), set(r["pred_fine"])
         f1 = 1.0 if not g and not p else 2 * len(g & p) / (len(g) + len(p))
         rows.append({"id": r["id"], "f1": round(f1, 3), "missed": sorted(g - p), "extra": sorted(p - g),
-                     "gold": sorted(g), "predicted": sorted(p)})  # fmt: skip
-    out = (
-        pd.DataFrame(rows).sort_values(["f1", "id"], kind="stable").head(top).reset_index(drop=True)
-    )
+                     "gold": sorted(g), "predicted": sorted(p), "_wrong": -len(g ^ p)})  # fmt: skip
+    out = pd.DataFrame(rows).sort_values(["f1", "_wrong", "id"], kind="stable").head(top)
+    out = out.drop(columns="_wrong").reset_index(drop=True)
     return _with_snippets(out, data, snippet)
 
 
