@@ -92,7 +92,7 @@ def _skops_calling_os_system(path, marker) -> None:
         zf.writestr("schema.json", json.dumps(evil))
 
 
-def test_info_and_tag_refuse_skops_file_calling_os_system(run, tiny_model_dir, tmp_path):
+def test_tag_refuses_skops_file_calling_os_system(run, tiny_model_dir, tmp_path):
     """The hash matches and the file is valid skops: only the type allow-list stops it."""
     model = tmp_path / "evil-skops"
     shutil.copytree(tiny_model_dir, model)
@@ -108,17 +108,13 @@ def test_info_and_tag_refuse_skops_file_calling_os_system(run, tiny_model_dir, t
     marker.unlink()
 
     src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Riga is calm."}])
-    for argv in (
-        ("info", "--model", model),
-        ("tag", src, "-o", tmp_path / "o.jsonl", "--model", model),
-    ):
-        res = run(*argv)
-        assert res.returncode == 3, res.stderr
-        lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-        assert len(lines) == 1 and lines[0].startswith("error:"), res.stderr
-        assert "trusted list" in lines[0] and "os.system" in lines[0]
-        assert "Traceback" not in res.stderr
-        assert not marker.exists(), "os.system ran"
+    res = run("tag", src, "-o", tmp_path / "o.jsonl", "--model", model)
+    assert res.returncode == 3, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), res.stderr
+    assert "trusted list" in lines[0] and "os.system" in lines[0]
+    assert "Traceback" not in res.stderr
+    assert not marker.exists(), "os.system ran"
 
 
 def test_trusted_types_are_narrow():
@@ -158,14 +154,17 @@ def test_spacy_pipeline_by_path_is_refused(tiny_model, tmp_path):
         narratives.load(tmp_path / "m")
 
 
-def test_wrong_object_in_a_valid_skops_file_is_a_model_error(run, tiny_model_dir, tmp_path):
+def test_wrong_object_in_a_valid_skops_file_is_a_model_error(capsys, tiny_model_dir, tmp_path):
+    from narratives.cli._app import main
+
     model = tmp_path / "dict-model"
     shutil.copytree(tiny_model_dir, model)
     sio.dump({"not": "a pipeline"}, model / "pipeline.skops")
     _rehash(model)
-    res = run("info", "--model", model)
-    assert res.returncode == 3 and "Traceback" not in res.stderr, res.stderr
-    assert res.stderr.strip().startswith("error:") and "not a narratives pipeline" in res.stderr
+    assert main(["info", "--model", str(model)]) == 3
+    err = capsys.readouterr().err
+    assert err.strip().startswith("error:") and "not a narratives pipeline" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
