@@ -172,22 +172,27 @@ class DaskExecutor:
             ) from None
         self.cluster = None
         if scheduler:
-            try:
-                self.client = Client(scheduler, timeout="30s")
+            try:  # timeout: dask's distributed.comm.timeouts.connect (30 s by default)
+                self.client = Client(scheduler)
             except (OSError, TimeoutError) as exc:
                 raise NarrativesError(
                     f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
                 ) from None
         else:
             self.cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=None
+                n_workers=workers, threads_per_worker=1, processes=processes, dashboard_address=":0"
             )
             self.client = Client(self.cluster)
         self.opts = opts
         self.model_future = self.client.scatter(model, broadcast=True, hash=False)
         nthreads = sum(self.client.nthreads().values()) or workers
         self.max_inflight = 2 * nthreads
-        log.info("dask: %d worker threads at %s", nthreads, self.client.scheduler.address)
+        log.info(
+            "dask: %d worker threads at %s (dashboard %s)",
+            nthreads,
+            self.client.scheduler.address,
+            self.client.dashboard_link,
+        )
 
     def submit(self, index: int, frame: pd.DataFrame) -> Any:
         return self.client.submit(

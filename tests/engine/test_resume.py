@@ -1,0 +1,230 @@
+"""Interrupted runs leave a checkpoint; --resume finishes them exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import make_rows, write_jsonl
+from narratives import InputError
+from narratives.engine import _checkpoint, _executors, checkpoint_dir, tag_file
+
+
+class Boom(Exception):
+    pass
+
+
+def interrupt_after(monkeypatch, n: int, exc: type[BaseException] = KeyboardInterrupt) -> None:
+    """Make the run fail right after its ``n``-th chunk is committed."""
+    real = _checkpoint.Checkpoint.commit
+    calls = {"n": 0}
+
+    def commit(self, *a, **kw):
+        out = real(self, *a, **kw)
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise exc()
+        return out
+
+    monkeypatch.setattr(_checkpoint.Checkpoint, "commit", commit)
+
+
+def count_tagged_chunks(monkeypatch) -> list[int]:
+    seen: list[int] = []
+    real = _executors.tag_chunk
+
+    def tag_chunk(model, frame, opts, index, store=None):
+        seen.append(index)
+        return real(model, frame, opts, index, store)
+
+    monkeypatch.setattr(_executors, "tag_chunk", tag_chunk)
+    return seen
+
+
+def done_chunks(out: Path) -> int:
+    conn = sqlite3.connect(checkpoint_dir(out) / "state.sqlite")
+    try:
+        return conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, Boom])
+def test_resume_after_an_interruption_is_exactly_once(tmp_path, model, corpus, monkeypatch, exc):
+    ref = tmp_path / "ref.parquet"
+    tag_file(corpus, ref, model, chunk_rows=4)
+    out = tmp_path / "out.parquet"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 6, exc)
+        with pytest.raises(exc):
+            tag_file(corpus, out, model, chunk_rows=4)
+    assert not out.exists() and done_chunks(out) == 6
+    tagged = count_tagged_chunks(monkeypatch)
+    s = tag_file(corpus, out, model, chunk_rows=4, resume=True)
+    assert sorted(tagged) == list(range(6, 15))  # finished chunks are not tagged again
+    assert s.resumed_chunks == 6 and s.resumed_rows == 24 and s.input_rows == 60
+    got, want = pd.read_parquet(out), pd.read_parquet(ref)
+    assert Counter(zip(got["id"], got["passage"], strict=True)) == Counter(
+        zip(want["id"], want["passage"], strict=True)
+    )
+    assert (
+        got.drop(columns=["scores"]).astype(str).equals(want.drop(columns=["scores"]).astype(str))
+    )
+    assert not checkpoint_dir(out).exists()
+
+
+def test_interrupted_twice_with_workers_then_resumed_serially(tmp_path, model, corpus, monkeypatch):
+    ref = tmp_path / "ref.jsonl"
+    tag_file(corpus, ref, model, chunk_rows=3)
+    out = tmp_path / "out.jsonl"
+    for n in (3, 4):
+        with monkeypatch.context() as m:
+            interrupt_after(m, n)
+            with pytest.raises(KeyboardInterrupt):
+                tag_file(corpus, out, model, chunk_rows=3, workers=2, resume=True)
+    assert done_chunks(out) == 7
+    tag_file(corpus, out, model, chunk_rows=3, resume=True)
+    assert out.read_text() == ref.read_text()
+
+
+def test_rejects_survive_a_resume(tmp_path, model, monkeypatch):
+    rows = make_rows(20, seed=5)
+    lines = [json.dumps(r) for r in rows]
+    lines[2] = "{not json"
+    lines[15] = json.dumps({"id": "nul", "text": None})
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 2)
+        with pytest.raises(KeyboardInterrupt):
+            tag_file(src, out, model, chunk_rows=4)
+    s = tag_file(src, out, model, chunk_rows=4, resume=True)
+    rej = [json.loads(x) for x in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
+    assert [r["row"] for r in rej] == [3, 16] and s.rejected == 2 and s.documents == 18
+    ids = [json.loads(x)["id"] for x in out.read_text().splitlines()]
+    assert set(ids) == {r["id"] for i, r in enumerate(rows) if i not in (2, 15)}
+
+
+def test_a_checkpoint_needs_resume_or_restart(tmp_path, model, corpus, monkeypatch):
+    out = tmp_path / "out.jsonl"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 2)
+        with pytest.raises(KeyboardInterrupt):
+            tag_file(corpus, out, model, chunk_rows=5)
+    with pytest.raises(InputError, match="--resume"):
+        tag_file(corpus, out, model, chunk_rows=5)
+    assert done_chunks(out) == 2  # the refusal did not touch it
+    tagged = count_tagged_chunks(monkeypatch)
+    s = tag_file(corpus, out, model, chunk_rows=5, restart=True)
+    assert sorted(tagged) == list(range(12)) and s.resumed_chunks == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda src, kw: src.open("a").write(json.dumps({"id": "new", "text": "Riga."}) + "\n"),
+            "input changed",
+        ),
+        (
+            lambda src, kw: kw.update(unit="document"),
+            "options changed: unit 'passage' -> 'document'",
+        ),
+        (lambda src, kw: kw.update(chunk_rows=6), "chunk_rows 5 -> 6"),
+        (lambda src, kw: kw.update(max_chars=100), "max_chars"),
+    ],
+    ids=["input", "unit", "chunk-rows", "max-chars"],
+)
+def test_resume_is_refused_when_the_run_changed(
+    tmp_path, model, corpus, monkeypatch, change, message
+):
+    out = tmp_path / "out.parquet"
+    kw = {"chunk_rows": 5}
+    with monkeypatch.context() as m:
+        interrupt_after(m, 2)
+        with pytest.raises(KeyboardInterrupt):
+            tag_file(corpus, out, model, **kw)
+    change(corpus, kw)
+    with pytest.raises(InputError, match="cannot resume") as err:
+        tag_file(corpus, out, model, resume=True, **kw)
+    assert message in str(err.value) and "--restart" in str(err.value)
+
+
+def test_resume_refused_for_another_model(tmp_path, model, tiny_df, corpus, monkeypatch):
+    import narratives
+
+    other = narratives.train(tiny_df.iloc[:-1], seed=1, params={"classifier__threshold_cv": 0})
+    out = tmp_path / "out.jsonl"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 1)
+        with pytest.raises(KeyboardInterrupt):
+            tag_file(corpus, out, model, chunk_rows=10)
+    with pytest.raises(InputError, match="the model changed"):
+        tag_file(corpus, out, other, chunk_rows=10, resume=True)
+
+
+def test_resume_without_a_checkpoint_starts_over(tmp_path, model, corpus):
+    s = tag_file(corpus, tmp_path / "o.jsonl", model, resume=True)
+    assert s.resumed_chunks == 0 and s.documents == 60
+
+
+def test_failure_before_any_chunk_leaves_nothing(tmp_path, model):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"body": "no text column"}])
+    with pytest.raises(InputError, match="available: body"):
+        tag_file(src, tmp_path / "o.parquet", model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+# ------------------------------------------------------------------ the real command, killed
+def _cli() -> list[str]:
+    script = Path(sys.executable).with_name("narratives")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "narratives.cli"]
+
+
+def test_sigkill_then_resume_through_the_cli(tmp_path, tiny_model_dir, capsys):
+    from narratives.cli._app import main
+
+    src = write_jsonl(tmp_path / "in.jsonl", make_rows(1500, seed=7))
+    out = tmp_path / "out.jsonl"
+    args = ["tag", str(src), "-o", str(out), "--model", str(tiny_model_dir), "--chunk-rows", "20"]
+    proc = subprocess.Popen(
+        [*_cli(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    state = checkpoint_dir(out) / "state.sqlite"
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if state.exists():
+                try:
+                    if done_chunks(out) >= 3:
+                        break
+                except sqlite3.Error:
+                    pass
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert not out.exists() and done_chunks(out) >= 3
+    assert main(args) == 2 and "--resume" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 0
+    assert "resumed:" in capsys.readouterr().out
+    ids = Counter(
+        json.loads(line)["id"] for line in out.read_text().splitlines() if '"passage": 0,' in line
+    )
+    assert ids == Counter(f"d{i:04d}" for i in range(1500))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]

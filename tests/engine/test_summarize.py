@@ -1,0 +1,128 @@
+"""summarize(): prevalence tables from tagged files, checked by hand."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from narratives import InputError
+from narratives.engine import summarize, summary_to_markdown
+
+# Three documents from two outlets; document a has two passages.
+PASSAGES = [
+    {
+        "id": "a",
+        "passage": 0,
+        "frames": ["x"],
+        "stance": "promotes",
+        "countries": ["ukraine"],
+        "outlet": "o1",
+        "date": "2024-01-03",
+        "flag": "",
+    },
+    {
+        "id": "a",
+        "passage": 1,
+        "frames": ["y"],
+        "stance": "reports",
+        "countries": ["ukraine", "russia"],
+        "outlet": "o1",
+        "date": "2024-01-03",
+        "flag": "",
+    },
+    {
+        "id": "b",
+        "passage": 0,
+        "frames": ["none"],
+        "stance": "none",
+        "countries": [],
+        "outlet": "o1",
+        "date": "2024-02-10",
+        "flag": "",
+    },
+    {
+        "id": "c",
+        "passage": 0,
+        "frames": ["x"],
+        "stance": "promotes",
+        "countries": ["russia"],
+        "outlet": "o2",
+        "date": "2024-02-11",
+        "flag": "",
+    },
+]
+
+
+@pytest.fixture(params=["parquet", "jsonl", "csv"])
+def tagged(request, tmp_path):
+    df = pd.DataFrame(PASSAGES)
+    path = tmp_path / f"tags.{request.param}"
+    if request.param == "parquet":
+        df.to_parquet(path)
+    elif request.param == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in PASSAGES))
+    else:
+        df.assign(
+            frames=df["frames"].map(";".join), countries=df["countries"].map(";".join)
+        ).to_csv(path, index=False)
+    return path
+
+
+def test_by_frames_shares_of_documents(tagged):
+    t = summarize(tagged, by="frames").set_index("frame")
+    assert (
+        t.loc["x", "n"] == 2
+        and t.loc["x", "total"] == 3
+        and t.loc["x", "all"] == pytest.approx(2 / 3)
+    )
+    assert t.loc["y", "all"] == pytest.approx(1 / 3) and t.loc["y", "reports"] == pytest.approx(
+        1 / 3
+    )
+    assert t.loc["x", "promotes"] == pytest.approx(2 / 3) and "none" not in t.index
+
+
+def test_by_outlet_and_passages(tagged):
+    t = summarize(tagged, by="outlet", unit="passage")
+    row = t[(t["outlet"] == "o1") & (t["frame"] == "x")].iloc[0]
+    assert (row["n"], row["total"]) == (1, 3)
+    t = summarize(tagged, by=["outlet"])
+    row = t[(t["outlet"] == "o2") & (t["frame"] == "x")].iloc[0]
+    assert (row["n"], row["total"], row["all"]) == (1, 1, 1.0)
+
+
+def test_by_countries_is_exploded_and_dates_bucketed(tagged):
+    t = summarize(tagged, by="countries")
+    ua = t[(t["countries"] == "ukraine")].set_index("frame")
+    assert ua.loc["x", "total"] == 1 and ua.loc["y", "n"] == 1
+    ru = t[(t["countries"] == "russia") & (t["frame"] == "x")].iloc[0]
+    assert (ru["n"], ru["total"]) == (2, 2)  # documents a (second passage) and c
+    t = summarize(tagged, by="date:month", stance=False)
+    feb = t[t["date:month"] == "2024-02"].iloc[0]
+    assert (feb["frame"], feb["n"], feb["total"]) == ("x", 1, 2) and list(t.columns) == [
+        "date:month",
+        "frame",
+        "all",
+        "n",
+        "total",
+    ]
+
+
+def test_markdown(tagged):
+    md = summary_to_markdown(summarize(tagged, by="frames"))
+    assert md.splitlines()[0] == "| frame | all | promotes | reports | n | total |"
+    assert "| x | 66.7% | 66.7% |" in md
+
+
+def test_errors(tmp_path, tagged):
+    with pytest.raises(InputError, match="not found"):
+        summarize(tmp_path / "missing.parquet")
+    with pytest.raises(InputError, match="'outlet2' not found"):
+        summarize(tagged, by="outlet2")
+    with pytest.raises(InputError, match="unknown period"):
+        summarize(tagged, by="date:fortnight")
+    docs = tmp_path / "docs.parquet"
+    pd.DataFrame(PASSAGES).drop(columns=["passage"]).to_parquet(docs)
+    with pytest.raises(InputError, match="one row per document"):
+        summarize(docs, unit="passage")

@@ -1,0 +1,259 @@
+"""tag_file: every input and output format, workers, rejects accounting, documents, limits."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import Recorder, make_rows, write_jsonl
+from narratives.engine import checkpoint_dir, tag_file
+
+
+def read_out(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    if path.suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    return pd.read_json(path, lines=True, dtype=False)
+
+
+def rejects(out: Path) -> list[dict]:
+    p = out.with_name(out.name.rsplit(".", 1)[0] + ".rejects.jsonl")
+    return [json.loads(line) for line in p.read_text().splitlines()] if p.exists() else []
+
+
+def norm(df: pd.DataFrame) -> pd.DataFrame:
+    """Comparable rows: lists and dicts as JSON strings."""
+    out = df.copy()
+    for c in out.columns:
+        out[c] = [
+            json.dumps(v.tolist() if hasattr(v, "tolist") else v, sort_keys=True, default=str)
+            for v in out[c]
+        ]
+    return out.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ formats
+def _write_input(tmp_path: Path, rows: list[dict], fmt: str) -> Path:
+    df = pd.DataFrame(rows)
+    if fmt == "jsonl":
+        return write_jsonl(tmp_path / "in.jsonl", rows)
+    if fmt == "csv":
+        df.to_csv(tmp_path / "in.csv", index=False)
+        return tmp_path / "in.csv"
+    if fmt == "parquet":
+        df.to_parquet(tmp_path / "in.parquet", row_group_size=7)
+        return tmp_path / "in.parquet"
+    folder = tmp_path / ("sem" if fmt == "semeval" else "docs")
+    docs = folder / "raw-documents" if fmt == "semeval" else folder
+    docs.mkdir(parents=True)
+    for r in rows:
+        (docs / f"{r['id']}.txt").write_text(r["text"], encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "txt", "semeval"])
+def test_every_input_format_gives_the_labels_of_model_tag(tmp_path, model, fmt):
+    rows = make_rows(23, seed=1)
+    src = _write_input(tmp_path, rows, fmt)
+    out = tmp_path / "out.parquet"
+    s = tag_file(src, out, model, chunk_rows=5)
+    got = read_out(out)
+    ids = [r["id"] + (".txt" if fmt in ("txt", "semeval") else "") for r in rows]
+    want = model.tag([r["text"] for r in rows])
+    want["id"] = [ids[i] for i in want["id"]]
+    assert s.input_rows == s.documents == 23 and s.rejected == 0 and s.output_rows == len(want)
+    cols = [
+        "id",
+        "passage",
+        "start",
+        "end",
+        "text",
+        "frames",
+        "families",
+        "stance",
+        "countries",
+        "lang",
+        "flag",
+    ]
+    assert norm(got[cols]).equals(norm(want[cols]))
+    if fmt in ("jsonl", "csv", "parquet"):  # input columns ride along
+        assert list(got["outlet"].unique()) == ["alpha", "beta", "gamma"]
+
+
+def test_semeval_predictions(tmp_path, model):
+    src = _write_input(tmp_path, make_rows(9, seed=2), "semeval")
+    out = tmp_path / "pred.txt"
+    s = tag_file(src, out, model, fmt="semeval", chunk_rows=4)
+    lines = out.read_text().splitlines()
+    assert len(lines) == s.documents == 9 and all(len(line.split("\t")) == 3 for line in lines)
+    assert [line.split("\t")[0] for line in lines] == sorted(f"d{i:04d}.txt" for i in range(9))
+
+
+@pytest.mark.parametrize("ext", ["parquet", "jsonl", "csv"])
+def test_output_formats_hold_the_same_rows(tmp_path, model, corpus, ext):
+    ref = tmp_path / "ref.jsonl"
+    tag_file(corpus, ref, model, chunk_rows=7)
+    out = tmp_path / f"out.{ext}"
+    tag_file(corpus, out, model, chunk_rows=7)
+    a, b = read_out(ref), read_out(out)
+    assert list(a["id"]) == list(b["id"]) and list(a["passage"].astype(int)) == list(
+        b["passage"].astype(int)
+    )
+    assert list(a.columns) == list(b.columns)
+    if ext == "parquet":
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(out)
+        assert str(schema.field("frames").type) == "list<element: string>"
+        assert schema.field("scores").type.num_fields == len(model.pipeline.classifier.fine_labels_)
+        assert pq.ParquetFile(out).metadata.num_row_groups == 9  # one row group per chunk
+    if ext == "csv":
+        assert list(b["frames"]) == [";".join(f) for f in a["frames"]]
+
+
+def test_output_is_in_input_order_and_no_checkpoint_is_left(tmp_path, model, corpus):
+    out = tmp_path / "out.parquet"
+    s = tag_file(corpus, out, model, chunk_rows=4)
+    got = read_out(out)
+    order = list(dict.fromkeys(got["id"]))
+    assert order == [f"d{i:04d}" for i in range(60)]
+    assert all((g["passage"].diff().dropna() == 1).all() for _, g in got.groupby("id"))
+    assert not checkpoint_dir(out).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "out.parquet"]
+    assert s.chunks == 15 and s.output_rows == len(got)
+
+
+# ------------------------------------------------------------------ workers
+@pytest.mark.parametrize("unit", ["passage", "document"])
+def test_two_workers_give_the_same_output_as_one(tmp_path, model, corpus, unit):
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    s1 = tag_file(corpus, one, model, unit=unit, chunk_rows=4)
+    s2 = tag_file(corpus, two, model, unit=unit, chunk_rows=4, workers=2)
+    assert norm(read_out(one)).equals(norm(read_out(two)))
+    assert (
+        s2.workers == 2 and s1.frame_counts == s2.frame_counts and s1.output_rows == s2.output_rows
+    )
+
+
+# ------------------------------------------------------------------ rejects accounting
+@pytest.mark.parametrize("unit", ["passage", "document"])
+def test_output_ids_plus_rejected_ids_are_the_input_ids(tmp_path, model, unit):
+    good = make_rows(30, seed=3)
+    lines = [json.dumps(r) for r in good]
+    lines.insert(3, '{"id": "broken", "text": ')  # malformed: no id can be read
+    lines.insert(8, json.dumps({"id": "null", "text": None}))
+    lines.insert(12, json.dumps({"id": "num", "text": 7}))
+    lines.insert(15, json.dumps({"id": "empty", "text": "  \n "}))
+    lines.insert(
+        20, json.dumps({"id": "d0001", "text": "A second row with an id seen before, in Riga."})
+    )
+    lines.insert(25, "[1, 2]")
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    s = tag_file(src, out, model, unit=unit, chunk_rows=6)
+    rej = rejects(out)
+    out_ids = Counter(dict.fromkeys(read_out(out)["id"].astype(str)))  # documents, not passages
+    # every readable input id is in the output or in the rejects; unreadable rows by line number
+    input_ids = Counter(r["id"] for r in good) + Counter(["null", "num", "empty", "d0001"])
+    rej_ids = Counter(r["id"] for r in rej if r["id"] is not None)
+    assert set(out_ids) | set(rej_ids) == set(input_ids)
+    assert sorted(r["row"] for r in rej if r["id"] is None) == [4, 26]
+    assert s.input_rows == len(lines) == s.documents + s.rejected
+    assert s.rejected == len(rej) == (5 if unit == "passage" else 4)  # an empty text is a document
+    assert s.duplicate_ids == 1
+    assert len(read_out(out)) == s.output_rows
+
+
+def test_only_rejects_gives_an_empty_output_with_columns(tmp_path, model):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": null}\n{"id": "b", "text": 5}\n')
+    out = tmp_path / "out.parquet"
+    s = tag_file(src, out, model)
+    df = read_out(out)
+    assert len(df) == 0 and "frames" in df.columns and s.rejected == 2 and s.documents == 0
+
+
+def test_input_columns_that_vary_between_chunks_are_united(tmp_path, model):
+    rows = [
+        {"id": "a", "text": "Riga is calm."},
+        {"id": "b", "text": "Riga is calm.", "outlet": "x"},
+        {"id": "c", "text": "Riga.", "frames": "gold"},
+    ]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    for ext in ("parquet", "csv"):
+        out = tmp_path / f"out.{ext}"
+        tag_file(src, out, model, chunk_rows=1)
+        df = read_out(out)
+        assert {"outlet", "frames_input"} <= set(df.columns)
+        assert df.set_index("id")["outlet"].replace("", None).isna().tolist() == [True, False, True]
+
+
+def test_a_stale_rejects_file_is_removed(tmp_path, model, corpus):
+    out = tmp_path / "out.jsonl"
+    stale = tmp_path / "out.rejects.jsonl"
+    stale.write_text('{"id": "old"}\n')
+    s = tag_file(corpus, out, model)
+    assert s.rejects is None and not stale.exists()
+
+
+# ------------------------------------------------------------------ documents, limits, progress
+def test_document_unit_keeps_max_score_and_evidence_passage(tmp_path, model, corpus):
+    p, d = tmp_path / "p.parquet", tmp_path / "d.parquet"
+    tag_file(corpus, p, model, unit="passage")
+    tag_file(corpus, d, model, unit="document")
+    passages, docs = read_out(p), read_out(d)
+    assert len(docs) == 60 and list(docs["id"]) == [f"d{i:04d}" for i in range(60)]
+    framed = 0
+    for _, doc in docs.iterrows():
+        ps = passages[passages["id"] == doc["id"]]
+        assert doc["n_passages"] == len(ps)
+        ev = {k: v for k, v in doc["evidence"].items() if v is not None}
+        for frame, idx in ev.items():
+            framed += 1
+            row = ps[ps["passage"] == idx].iloc[0]
+            assert row["scores"][frame] == pytest.approx(
+                max(s[frame] for s in ps["scores"] if s and s[frame] is not None)
+            )
+            assert doc["scores"][frame] == pytest.approx(row["scores"][frame])
+    assert framed > 0
+
+
+def test_max_chars_truncates_and_reports(tmp_path, model):
+    rows = [
+        {"id": "long", "text": "Riga is calm today. " * 200},
+        {"id": "short", "text": "Riga is calm."},
+    ]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.parquet"
+    s = tag_file(src, out, model, max_chars=300)
+    df = read_out(out)
+    assert s.truncated == 1 and df["end"].max() <= 300
+    assert df[df["id"] == "long"]["flag"].iloc[-1] == "truncated"
+    assert model.pipeline.named_steps["preprocess"].max_chars == 2_000_000  # restored
+
+
+def test_progress_is_reported_per_chunk(tmp_path, model, corpus):
+    rec = Recorder()
+    tag_file(corpus, tmp_path / "o.jsonl", model, chunk_rows=10, progress=rec)
+    kinds = [e[0] for e in rec.events]
+    assert kinds[0] == "start" and kinds[-1] == "finish"
+    assert sum(e[1] for e in rec.events if e[0] == "advance") == 60
+    assert ("total", 60) in rec.events or kinds.count("total") == 0  # counted in the background
+
+
+def test_bad_options(tmp_path, model, corpus):
+    from narratives import InputError
+
+    with pytest.raises(InputError, match="unit"):
+        tag_file(corpus, tmp_path / "o.jsonl", model, unit="sentence")
+    with pytest.raises(InputError, match="exclude"):
+        tag_file(corpus, tmp_path / "o.jsonl", model, resume=True, restart=True)
+    with pytest.raises(InputError, match="output format"):
+        tag_file(corpus, tmp_path / "o.xlsx", model)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
