@@ -1,8 +1,9 @@
 """Crash safety: an interrupted run never leaves a truncated file under the final name.
 
-Outputs are written to ``OUT.partial`` and renamed into place at the end; model directories are
-assembled in a hidden temporary folder and renamed. These tests kill real ``narratives tag``
-processes mid-run and make model saving fail half-way.
+Outputs are written under ``OUT.partial`` (a file, or a checkpoint folder) and only the finished
+output is renamed into place; model directories are assembled in a hidden temporary folder and
+renamed. These tests kill real ``narratives tag`` processes mid-run and make model saving fail
+half-way.
 """
 
 from __future__ import annotations
@@ -37,6 +38,19 @@ def big_input(tmp_path_factory, tiny_df) -> Path:
     return path
 
 
+def _has_written(partial: Path) -> bool:
+    """Output rows are on disk: a non-empty ``OUT.partial`` file, or a non-empty part file in an
+    ``OUT.partial/`` checkpoint folder."""
+    if partial.is_file():
+        return partial.stat().st_size > 0
+    if partial.is_dir():
+        return any(
+            p.is_file() and p.stat().st_size > 0 and "sqlite" not in p.name
+            for p in partial.rglob("*")
+        )
+    return False
+
+
 def _start_and_wait_for_partial(big_input, out, model_dir, timeout=90.0) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
@@ -58,7 +72,7 @@ def _start_and_wait_for_partial(big_input, out, model_dir, timeout=90.0) -> subp
     partial = out.with_name(out.name + ".partial")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if partial.exists() and partial.stat().st_size > 0:
+        if _has_written(partial):
             break
         if proc.poll() is not None:
             pytest.fail(f"narratives tag ended before it was interrupted: {proc.communicate()}")
