@@ -295,6 +295,16 @@ def test_prevalence_by_scalar_and_list_columns(passages):
     assert ("o2", "kz", "y") in _as_dict(two, "outlet", "countries", "frame")
 
 
+def test_prevalence_groups_with_missing_values(passages):
+    years = passages.assign(year=[2024, 2024, None, None, 2025, 2025]).astype({"year": object})
+    t = prevalence(years, by="year", unit="document", stance=False)
+    assert _as_dict(t, "year", "frame") == {
+        (2024, "x"): (1, 1),
+        ("(none)", "x"): (1, 1),
+        ("(none)", "y"): (1, 1),
+    }
+
+
 def test_prevalence_families_and_custom_none_label(passages):
     t = prevalence(passages, level="families", unit="document", stance=False)
     assert list(t.columns[:1]) == ["family"]

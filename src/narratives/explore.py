@@ -345,9 +345,14 @@ class _Counts:
             out["_s"] = 0
         overall = out.groupby(name)["n"].sum()
         out["_o"] = -out[name].map(overall)
-        out = out.sort_values([*self.by, "_o", name, "_s"], kind="stable").drop(
-            columns=["_s", "_o"]
-        )
+        by = set(self.by)
+        out = out.sort_values(
+            [*self.by, "_o", name, "_s"],
+            kind="stable",
+            key=lambda c: (
+                c.map(str) if c.name in by and c.dtype == object else c
+            ),  # "(none)" among numbers
+        ).drop(columns=["_s", "_o"])
         return out.reset_index(drop=True)
 
 
