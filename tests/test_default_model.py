@@ -1,0 +1,40 @@
+"""The embedded default model: evidence for a promoting passage of each family."""
+
+import pytest
+
+import narratives
+
+CASES = [
+    ("sovereignty", "artificial_state", "Kazakhstan never had a state before the Soviets; Lenin drew its borders and it owes its existence to Moscow."),
+    ("destabilisation", "ethnic_grievance", "Russian speakers in Latvia are persecuted, their schools closed, treated as second-class citizens by Riga."),
+    ("discrediting", "nazi_smear", "The Kyiv regime is full of neo-Nazis who honour Bandera and march with swastikas."),
+    ("russia_role", "russia_defends", "NATO expansion to our borders left Russia no choice; we act in self-defence against Western aggression."),
+    ("intimidation", "military_threat", "Finland will become a legitimate target; one Sarmat and Helsinki is radioactive ash."),
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return narratives.load()
+
+
+@pytest.mark.parametrize(("family", "frame", "text"), CASES, ids=[c[0] for c in CASES])
+def test_explain_promoting_passage(model, family, frame, text):
+    ex = model.explain(text)
+    assert frame in ex["frames"] and family in ex["families"]
+    assert ex["stance"] == "promotes"
+    lab = next(lab for lab in ex["labels"] if lab["label"] == frame)
+    assert lab["score"] >= lab["threshold"]
+    assert lab["features"], "no n-gram or cue evidence"
+    assert lab["sentences"] and text[lab["sentences"][0]["start"] : lab["sentences"][0]["end"]] in text
+
+
+def test_off_topic_text_gets_no_frame(model):
+    res = model.tag(["The climate is a hoax and the media lie about it, says a senator in Ohio."], unit="document")
+    assert res.iloc[0]["frames"] == ["none"] and res.iloc[0]["flag"] == "off_topic"
+
+
+def test_manifest_records_test_metrics(model):
+    tm = model.manifest["test_metrics"]
+    assert tm["n_test"] >= 0.2 * (tm["n_test"] + tm["n_train"])
+    assert tm["test_stance_accuracy_framed"] >= 0.85
