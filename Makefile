@@ -21,8 +21,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 venv: $(VENV)/.installed
 
 demo: $(VENV)/.installed
+	mkdir -p demo-output
 	$(BIN)/narratives tag data/sample/sample_corpus.jsonl -o demo-output/sample_tags.parquet --unit passage
-	$(BIN)/narratives summarize demo-output/sample_tags.parquet --by frames
+	$(BIN)/narratives summarize demo-output/sample_tags.parquet
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
