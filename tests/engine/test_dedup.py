@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from _enginetest import write_jsonl
 
-from conftest import write_jsonl
 from narratives.engine import tag_file
 
 A = (

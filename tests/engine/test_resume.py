@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _enginetest import make_rows, write_jsonl
 
-from conftest import make_rows, write_jsonl
 from narratives import InputError
 from narratives.engine import _checkpoint, _executors, checkpoint_dir, tag_file
 
@@ -228,3 +228,59 @@ def test_sigkill_then_resume_through_the_cli(tmp_path, tiny_model_dir, capsys):
     )
     assert ids == Counter(f"d{i:04d}" for i in range(1500))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_one_run_per_output_at_a_time(tmp_path, model, corpus):
+    from narratives.engine._checkpoint import Checkpoint
+
+    out = tmp_path / "out.jsonl"
+    meta = {"input": {}, "model": "m", "options": {"kind": "jsonl"}}
+    first = Checkpoint.open(out, meta)
+    try:
+        with pytest.raises(InputError, match="another narratives tag run is writing"):
+            tag_file(corpus, out, model, resume=True)
+        with pytest.raises(InputError, match="another narratives tag run"):
+            tag_file(corpus, out, model, restart=True)
+        assert (checkpoint_dir(out) / "state.sqlite").exists()  # untouched
+    finally:
+        first.close()
+    assert tag_file(corpus, out, model).documents == 60
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(x) for x in path.read_text().split()] if path.exists() else []
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only"
+)
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_workers_never_outlive_the_main_process(tmp_path, tiny_model_dir, sig):
+    src = write_jsonl(tmp_path / "in.jsonl", make_rows(3000, seed=8))
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(
+        [*_cli(), "tag", str(src), "-o", str(out), "--model", str(tiny_model_dir), "--chunk-rows", "20", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and len(_children(proc.pid)) < 2:
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    assert len(workers) == 2 and proc.poll() is None
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(
+        Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
+        for w in workers
+    ):
+        time.sleep(0.05)
+    assert not [
+        w
+        for w in workers
+        if Path(f"/proc/{w}").exists() and "zombie" not in Path(f"/proc/{w}/status").read_text()
+    ]
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 130 and err.strip() == "interrupted"
+    assert not out.exists()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _enginetest import Recorder, make_rows, write_jsonl
 
-from conftest import Recorder, make_rows, write_jsonl
 from narratives.engine import checkpoint_dir, tag_file
 
 

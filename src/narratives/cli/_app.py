@@ -128,6 +128,7 @@ def tag(
         raise InputError(f"the output {output} is the input: choose another output file")
     m = _model(model)
     try:
+        _stop_on_sigterm()  # `kill PID` stops like Ctrl-C: workers stopped, checkpoint kept
         summary = tag_file(
             input, output, m, unit=unit.value, fmt=fmt.value, text_column=text_column, id_column=id_column,
             chunk_rows=chunk_rows, workers=workers, engine=engine.value, scheduler=scheduler, resume=resume,
@@ -140,6 +141,16 @@ def tag(
     _print_summary(summary)
     if summary.rejected:
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _progress(every: float):

@@ -3,6 +3,7 @@
 Layout::
 
     OUT.partial/
+        lock                 held (flock) by the running process: one run per output at a time
         state.sqlite         run fingerprint, done chunks with their stats, rejects, seen ids
         parts/part-00000042.<ext>   the encoded output of chunk 42 (see narratives.io._parts)
         dedup.sqlite         --dedup store (optional)
@@ -41,6 +42,7 @@ __all__ = ["Checkpoint", "checkpoint_dir"]
 
 log = logging.getLogger(__name__)
 STATE_VERSION = 1
+LOCK = "lock"
 
 
 def checkpoint_dir(output: str | Path) -> Path:
@@ -88,6 +90,7 @@ class Checkpoint:
         self.conn: sqlite3.Connection | None = None
         self.resumed_chunks = 0
         self.resumed_rows = 0
+        self._lock_fh = None
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -105,35 +108,20 @@ class Checkpoint:
         d = ck.dir
         if d.is_file() or d.is_symlink():  # an interrupted single-file output of older versions
             d.unlink()
-        state = d / "state.sqlite"
-        if d.is_dir() and state.is_file() and not restart:
-            try:
-                old, n_done, rows_done = cls._peek(state)
-            except sqlite3.DatabaseError:
-                old, n_done, rows_done = None, 0, 0
-            if n_done and not resume:
-                raise InputError(
-                    f"{d} holds the checkpoint of an unfinished run ({n_done} chunks, {rows_done} input rows done): "
-                    "add --resume to continue it, or --restart to discard it"
-                )
-            if n_done and resume:
-                if old != meta:
-                    raise InputError(
-                        f"cannot resume from {d}: {_describe_change(old or {}, meta)}; use --restart to start over"
-                    )
-                ck._connect()
-                ck.resumed_chunks, ck.resumed_rows = n_done, rows_done
-                for p in ck.parts.glob("*.tmp*"):
-                    p.unlink(missing_ok=True)
-                log.info("resuming from %s: %d chunks (%d rows) already done", d, n_done, rows_done)
+        existed = (d / "state.sqlite").is_file()
+        d.mkdir(exist_ok=True)
+        ck._lock()
+        try:
+            if ck._reopen(existed, resume, restart):
                 return ck
-        elif resume and not d.exists():
-            log.info("no checkpoint at %s: starting from the beginning", d)
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir()
-        ck.parts.mkdir()
-        ck._connect()
+            for p in d.iterdir():  # start afresh, keeping only our lock
+                if p.name != LOCK:
+                    shutil.rmtree(p) if p.is_dir() else p.unlink()
+            ck.parts.mkdir()
+            ck._connect()
+        except BaseException:
+            ck.close()
+            raise
         assert ck.conn is not None
         with ck.conn:
             ck.conn.execute(
@@ -141,6 +129,53 @@ class Checkpoint:
                 (json.dumps(meta, sort_keys=True),),
             )
         return ck
+
+    def _reopen(self, existed: bool, resume: bool, restart: bool) -> bool:
+        """Reopen an existing checkpoint for ``resume``; False when starting afresh."""
+        d = self.dir
+        if not existed or restart:
+            if resume and not existed:
+                log.info("no checkpoint at %s: starting from the beginning", d)
+            return False
+        try:
+            old, n_done, rows_done = self._peek(d / "state.sqlite")
+        except sqlite3.DatabaseError:
+            old, n_done, rows_done = None, 0, 0
+        if not n_done:
+            return False
+        if not resume:
+            raise InputError(
+                f"{d} holds the checkpoint of an unfinished run ({n_done} chunks, {rows_done} input rows done): "
+                "add --resume to continue it, or --restart to discard it"
+            )
+        if old != self.meta:
+            raise InputError(
+                f"cannot resume from {d}: {_describe_change(old or {}, self.meta)}; use --restart to start over"
+            )
+        self._connect()
+        self.resumed_chunks, self.resumed_rows = n_done, rows_done
+        for p in self.parts.glob("*.tmp*"):
+            p.unlink(missing_ok=True)
+        log.info("resuming from %s: %d chunks (%d rows) already done", d, n_done, rows_done)
+        return True
+
+    def _lock(self) -> None:
+        """Hold an exclusive lock on the folder for the whole run: two runs writing the same
+        output at once (say, a --resume while the first run is still going) would mix their parts."""
+        self._lock_fh = open(self.dir / LOCK, "a+")  # noqa: SIM115 (held open: the lock)
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; documented
+            return
+        try:
+            fcntl.flock(self._lock_fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock_fh.close()
+            self._lock_fh = None
+            raise InputError(
+                f"another narratives tag run is writing {self.output} (its checkpoint {self.dir} is locked); "
+                "wait for it to finish or stop it first"
+            ) from None
 
     @staticmethod
     def _peek(state: Path) -> tuple[dict[str, Any] | None, int, int]:
@@ -175,6 +210,9 @@ class Checkpoint:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+        if getattr(self, "_lock_fh", None) is not None:
+            self._lock_fh.close()  # releases the lock
+            self._lock_fh = None
 
     # ------------------------------------------------------------------ chunks
     def done(self) -> dict[int, tuple[int, str | None]]:
@@ -309,5 +347,8 @@ class Checkpoint:
         return n_rows, (rejects_file if n_rejects else None)
 
     def remove(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        shutil.rmtree(self.dir, ignore_errors=True)  # still holding the lock
         self.close()
-        shutil.rmtree(self.dir, ignore_errors=True)

@@ -59,9 +59,36 @@ class SerialExecutor:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(blob: bytes, opts: ChunkOptions, dedup_path: str | None) -> None:
+#: The model a forked worker inherits from its parent (set only while the pool starts).
+_INHERIT: dict[str, Any] = {}
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: get SIGKILL when the parent process dies (even by ``kill -9``), so no worker is
+    ever left behind; elsewhere the pool's own shutdown has to do."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(
+    blob: bytes | None, opts: ChunkOptions, dedup_path: str | None, parent: int
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C and stops us
-    _WORKER["model"] = pickle.loads(blob)  # our own bytes, from the parent process
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    # Forked: the parent's loaded model (and its cached spaCy pipeline) is already in memory.
+    # Spawned: our own pickled bytes, from the parent process.
+    _WORKER["model"] = _INHERIT["model"] if blob is None else pickle.loads(blob)
+    _INHERIT.clear()
     _WORKER["opts"] = opts
     if dedup_path:
         from ._dedup import DedupStore
@@ -101,19 +128,23 @@ class PoolExecutor:
         workers: int,
         dedup_path: Path | None = None,
     ):
-        blob = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        method = _start_method()
+        blob = None if method == "fork" else pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         self.pool = cf.ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context(_start_method()),
+            mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
-            initargs=(blob, opts, str(dedup_path) if dedup_path else None),
+            initargs=(blob, opts, str(dedup_path) if dedup_path else None, os.getpid()),
         )
         self.max_inflight = 2 * workers
+        _INHERIT["model"] = model
         try:
             self.pool.submit(_ready).result()  # starts every worker process (and fails early)
         except BaseException:
             self.close(cancel=True)
             raise
+        finally:
+            _INHERIT.clear()
 
     def submit(self, index: int, frame: pd.DataFrame) -> cf.Future:
         return self.pool.submit(_pool_tag, index, frame)
