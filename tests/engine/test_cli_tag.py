@@ -105,6 +105,7 @@ def test_demo_commands(tmp_path, tiny_model_dir, capsys, monkeypatch):
         )
         == 0
     )
+    assert main(["summarize", "demo-output/sample_tags.parquet"]) == 0  # make demo
     assert main(["summarize", "demo-output/sample_tags.parquet", "--by", "frames"]) == 0
     out = capsys.readouterr().out
     assert "share of documents with each label" in out and "promotes" in out
@@ -145,3 +146,22 @@ def test_demo_commands(tmp_path, tiny_model_dir, capsys, monkeypatch):
     assert Path("t.md").read_text().startswith("| countries | frame | all |")
     assert main(["summarize", "demo-output/sample_tags.parquet", "--by", "nope"]) == 2
     assert "'nope' not found" in capsys.readouterr().err
+
+
+def test_rich_bar_on_a_terminal(tmp_path, model, corpus):
+    import io
+
+    from rich.console import Console
+
+    from narratives.engine import RichProgress, tag_file
+
+    buf = io.StringIO()
+    tag_file(
+        corpus,
+        tmp_path / "o.jsonl",
+        model,
+        chunk_rows=10,
+        progress=RichProgress(Console(file=buf, force_terminal=True, width=120)),
+    )
+    text = buf.getvalue()
+    assert "60/60" in text and "rows/s" in text and "ETA" in text

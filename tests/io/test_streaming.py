@@ -109,3 +109,17 @@ def test_empty_parquet_output_has_the_schema(tmp_path):
     target = tmp_path / "o.parquet"
     assert assemble_parts([], "parquet", target, LABELS, ["id", "frames", "scores"]) == 0
     assert pq.read_schema(target) == output_schema(["id", "frames", "scores"], LABELS)
+
+
+def test_line_count_across_block_boundaries(tmp_path):
+    import random
+
+    from narratives.io._readers import _count_lines
+
+    rnd = random.Random(0)
+    path = tmp_path / "x.jsonl"
+    for _ in range(200):
+        data = bytes(rnd.choice(b"ab \n\r\t") for _ in range(rnd.randint(0, 60)))
+        path.write_bytes(data)
+        want = sum(1 for line in data.split(b"\n") if line.strip())
+        assert _count_lines(path, block_size=rnd.randint(1, 7)) == want, data

@@ -325,8 +325,9 @@ def _txt_files(path: Path, fmt: str) -> tuple[Path, list[Path]]:
 def count_rows(path: str | Path, fmt: str = "auto") -> int | None:
     """How many rows :func:`iter_chunks` will read (for progress bars and ETAs), or None.
 
-    Exact for Parquet (metadata), JSONL (non-blank lines) and text folders (files); for CSV an
-    estimate that counts line breaks outside double quotes. Reads JSONL and CSV once at disk
+    Exact for Parquet (metadata) and text folders (files); for JSONL the non-empty lines (exact
+    unless lines hold only spaces); for CSV an estimate that counts line breaks outside double
+    quotes. Reads JSONL and CSV once at disk
     speed without parsing; never raises (an unreadable input gives None).
     """
     try:
@@ -339,17 +340,34 @@ def count_rows(path: str | Path, fmt: str = "auto") -> int | None:
         if fmt in ("txt", "semeval"):
             return len(_txt_files(path, fmt)[1])
         if fmt == "jsonl":
-            n = 0
-            with open(path, "rb") as fh:
-                for line in fh:
-                    if line.strip():
-                        n += 1
-            return n
+            return _count_lines(path)
         if fmt == "csv":
             return _count_csv_records(path)
     except Exception:  # a progress total is a nicety: the reader reports the real problem
         return None
     return None
+
+
+def _count_lines(path: Path, block_size: int = 1 << 22) -> int:
+    """Lines that are not blank, like the JSONL reader counts them, but with numpy over 4 MiB
+    blocks: this runs in a thread next to the tagging and should hardly hold the GIL."""
+    import numpy as np
+
+    blank = np.zeros(256, dtype=bool)
+    blank[[9, 10, 11, 12, 13, 32]] = True
+    n, pending = 0, False  # pending: the unfinished line so far has content
+    with open(path, "rb") as fh:
+        while block := fh.read(block_size):
+            arr = np.frombuffer(block, dtype=np.uint8)
+            cs = np.cumsum(~blank[arr])
+            nl = np.flatnonzero(arr == 10)
+            if not len(nl):
+                pending = pending or bool(cs[-1])
+                continue
+            per_line = np.diff(cs[nl], prepend=0)  # content bytes of each finished line
+            n += int((per_line[1:] > 0).sum()) + int(per_line[0] > 0 or pending)
+            pending = bool(cs[-1] - cs[nl[-1]])
+    return n + int(pending)
 
 
 def _count_csv_records(path: Path) -> int:
