@@ -51,7 +51,13 @@ def test_holdout_matches_the_tagger(eval_model, eval_df):
 # ---------------------------------------------------------------------- cross-validation
 def test_cv_reports_model_and_baselines(cv_result, eval_df):
     res = cv_result
-    assert list(res["systems"]) == ["narratives", "majority", "cue_lexicon", "spacy_bow"]
+    assert list(res["systems"]) == [
+        "narratives",
+        "majority",
+        "cue_lexicon",
+        "spacy_bow",
+        "spacy_bow_tuned",
+    ]
     for name, s in res["systems"].items():
         for k in HEADLINE:
             assert 0 <= s["metrics"][k] <= 1, (name, k)
@@ -62,7 +68,7 @@ def test_cv_reports_model_and_baselines(cv_result, eval_df):
         assert len(s["timing"]["fit_seconds"]) == 3 and s["timing"]["n_predicted"] == len(eval_df)
     for k in HEADLINE:  # backwards-compatible top level = the model
         assert res[k] == res["systems"]["narratives"]["metrics"][k]
-    assert set(res["comparison"]) == {"majority", "cue_lexicon", "spacy_bow"}
+    assert set(res["comparison"]) == {"majority", "cue_lexicon", "spacy_bow", "spacy_bow_tuned"}
     assert set(res["comparison"]["majority"]) == set(HEADLINE)
     assert (
         "calibration_fine" not in res["systems"]["cue_lexicon"]["metrics"]

@@ -95,3 +95,25 @@ def test_spacy_bow_baseline_is_seeded(eval_df):
         pa.fine, pa.coarse, strict=True
     ):  # a predicted frame implies its family
         assert {tax.parent(f) for f in fine} <= set(coarse)
+
+
+def test_cross_fitted_thresholds_for_a_baseline():
+    from narratives.evaluation import CrossFittedThresholds, Predictions
+
+    tax = Taxonomy.from_label_pairs([("A: x", "A"), ("B: y", "B")], none_label="Other", name="t")
+    n = 40
+    rng = np.random.default_rng(0)
+    gold = [["A: x"] if i % 4 == 0 else (["B: y"] if i % 4 == 1 else []) for i in range(n)]
+    # informative but low scores: nothing reaches 0.5
+    Pf = np.array(
+        [[0.3 if g == ["A: x"] else 0.1, 0.3 if g == ["B: y"] else 0.1] for g in gold]
+    ) + rng.normal(0, 0.01, (n, 2))
+    Pc = Pf.copy()
+    base = SpacyBowBaseline(tax)
+    pred = Predictions([[] for _ in gold], [[] for _ in gold], Pf, Pc)
+    fold = (np.arange(n) // 4) % 4  # every fold holds every label
+    tuned = CrossFittedThresholds(base, tax).apply(
+        pred, gold, [[lab.split(":")[0] for lab in g] for g in gold], fold
+    )
+    assert tuned.fine == gold
+    assert tuned.coarse[0] == ["A"] and tuned.coarse[2] == []

@@ -6,7 +6,13 @@ cross-validates the pipeline and three baselines on the same folds. Both return 
 :func:`write_report` turns it into ``metrics.json``, ``report.md`` and ``report.html``.
 """
 
-from ._baselines import BASELINES, CueLexiconBaseline, MajorityBaseline, SpacyBowBaseline
+from ._baselines import (
+    BASELINES,
+    CrossFittedThresholds,
+    CueLexiconBaseline,
+    MajorityBaseline,
+    SpacyBowBaseline,
+)
 from ._bootstrap import bootstrap_ci, level_stats, paired_bootstrap
 from ._evaluate import (
     DEFAULT_BASELINES,
@@ -52,6 +58,7 @@ from ._thresholds import best_threshold, f1_curve, tune_thresholds
 __all__ = [
     "BASELINES",
     "DEFAULT_BASELINES",
+    "CrossFittedThresholds",
     "CueLexiconBaseline",
     "MajorityBaseline",
     "Predictions",

@@ -331,6 +331,7 @@ def evaluate(
     n_noise: int = 25,
     params: dict[str, Any] | None = None,
     unit: str = "auto",
+    tune_baselines: bool = True,
     text_column: str = "text",
     id_column: str | None = None,
 ) -> dict[str, Any]:
@@ -361,6 +362,9 @@ def evaluate(
         Label-noise suspects: gold 1 with score <= 1 - margin, or gold 0 with score >= margin.
     params, unit
         Passed to :func:`narratives.train` in each fold.
+    tune_baselines : bool
+        With ``cv`` and the ``spacy_bow`` baseline: also report it with per-label thresholds tuned
+        by cross-fitting (``spacy_bow_tuned``; no extra training), next to spaCy's default 0.5.
 
     Returns
     -------
@@ -437,6 +441,14 @@ def evaluate(
         )
 
     outputs, timing = _run(systems, df, texts, gold_f, fold, tax)
+    if mode == "cross-validation" and tune_baselines:
+        from ._baselines import CrossFittedThresholds
+
+        for s in [s for s in systems if s.name == "spacy_bow"]:
+            variant = CrossFittedThresholds(s, tax)
+            outputs[variant.name] = variant.apply(outputs[s.name], gold_f, gold_c, fold)
+            timing[variant.name] = dict(timing[s.name])
+            systems.append(variant)
 
     labels_f = label_space(tax.fine_labels, gold_f, none=none)
     labels_c = label_space(tax.coarse_labels, gold_c, none=none)

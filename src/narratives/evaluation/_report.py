@@ -614,9 +614,10 @@ def _noise_md(result: dict[str, Any], include_texts: bool, top: int = 10) -> lis
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1180px;color:#1d1d1f;line-height:1.45;padding:0 16px}
 h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:1.02em;margin-bottom:4px}
-table{border-collapse:collapse;margin:8px 0 16px;font-size:.86em}th,td{border:1px solid #d9d9d9;padding:3px 7px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:8px 0 16px;font-size:.86em}table.headline td small{color:#555;font-weight:400}th,td{border:1px solid #d9d9d9;padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#f3f5f8}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.ours td{background:#eef4fc;font-weight:600}.note{color:#555;font-size:.9em}img{max-width:100%;height:auto;border:1px solid #eee;margin:6px 0}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:8px 18px;align-items:start}
 details{margin:4px 0}summary{cursor:pointer}code{background:#f4f4f4;padding:0 3px;border-radius:3px}figure{margin:10px 0 24px}figcaption{font-weight:600}
 """
 
@@ -642,6 +643,37 @@ def _html_table(
     return "".join(out) + "</table>"
 
 
+def _headline_html(result: dict[str, Any]) -> str:
+    """The comparison table with each interval under its value (fits a 1280 px window)."""
+
+    def cell(v: float | None, ci: dict[str, float] | None) -> str:
+        if v is None:
+            return '<td class="num">n/a</td>'
+        sub = f"<br><small>[{ci['low']:.3f}, {ci['high']:.3f}]</small>" if ci else ""
+        return f'<td class="num">{v:.3f}{sub}</td>'
+
+    head = [
+        "system",
+        *[SHORT[k] for k in HEADLINE],
+        "Δ F1-samples fine",
+        "train s/fold",
+        "predict docs/s",
+    ]
+    out = ["<table class='headline'><tr>" + "".join(f"<th>{_h(c)}</th>" for c in head) + "</tr>"]
+    for r in comparison_rows(result):
+        cls = ' class="ours"' if r["system"] == "narratives" else ""
+        if r["delta_f1_samples_fine"] is None:
+            delta = '<td class="num">—</td>'
+        else:
+            d = r["delta_ci"]
+            delta = (f'<td class="num">{r["delta_f1_samples_fine"]:+.3f}<br><small>[{d["low"]:+.3f}, {d["high"]:+.3f}] '
+                     f'p={r["p_value"]:.3f}</small></td>')  # fmt: skip
+        cells = "".join(cell(r[k], r[f"{k}_ci"]) for k in HEADLINE)
+        out.append(f"<tr{cls}><td>{_h(r['title'])}</td>{cells}{delta}<td class='num'>{_fmt(r['fit_seconds_mean'], 1)}</td>"
+                   f"<td class='num'>{_fmt(r['predict_docs_per_second'], 1)}</td></tr>")  # fmt: skip
+    return "".join(out) + "</table>"
+
+
 def render_html(
     result: dict[str, Any], images: dict[str, bytes] | None = None, include_texts: bool = True
 ) -> str:
@@ -659,36 +691,24 @@ def render_html(
     parts.append("<h2>Headline comparison</h2>")
     parts.append(f"<p class='note'>Mean over documents with 95% percentile-bootstrap intervals ({_h(p.get('bootstrap', {}).get('n'))} resamples of the "
                  "documents). Δ: baseline minus narratives on fine F1-samples (the SemEval ranking metric), paired bootstrap on the same resamples.</p>")  # fmt: skip
-    rows, classes = [], []
-    for r in comparison_rows(result):
-        delta = (
-            "—"
-            if r["delta_f1_samples_fine"] is None
-            else f"{r['delta_f1_samples_fine']:+.3f} [{r['delta_ci']['low']:+.3f}, {r['delta_ci']['high']:+.3f}] p={r['p_value']:.3f}"
-        )
-        rows.append(
-            [
-                r["title"],
-                *[_with_ci(r[k], r[f"{k}_ci"]) for k in HEADLINE],
-                delta,
-                _fmt(r["fit_seconds_mean"], 1),
-                _fmt(r["predict_docs_per_second"], 1),
-            ]
-        )
-        classes.append("ours" if r["system"] == "narratives" else "")
-    parts.append(
-        _html_table(
-            [
-                "system",
-                *[SHORT[k] for k in HEADLINE],
-                "Δ F1-samples fine",
-                "train s/fold",
-                "predict docs/s",
-            ],
-            rows,
-            row_classes=classes,
-        )
+    parts.append(_headline_html(result))
+    # plots: the compact ones side by side, the tall ones full width
+    parts.append("<h2>Plots</h2>")
+
+    def figure(key: str) -> str:
+        b64 = base64.b64encode(images[key]).decode("ascii")
+        title = _h(PLOT_TITLES.get(key, key))
+        return f"<figure id='{_h(key)}'><figcaption>{title}</figcaption><img alt='{title}' src='data:image/png;base64,{b64}'></figure>"
+
+    grid = [k for k in ("reliability", "cooccurrence_coarse") if k in images]
+    if grid:
+        parts.append("<div class='grid'>" + "".join(figure(k) for k in grid) + "</div>")
+    order = ["pr_curves", "thresholds", "per_label_f1", "cooccurrence_fine"]
+    rest = sorted(
+        (k for k in images if k not in grid),
+        key=lambda k: order.index(k) if k in order else len(order),
     )
+    parts.extend(figure(k) for k in rest)
     # other metrics
     sysrows = []
     for name in _system_order(result):
@@ -761,13 +781,6 @@ def render_html(
                 body,
                 num_from=2,
             )
-        )
-    # plots
-    parts.append("<h2>Plots</h2>")
-    for key, png in images.items():
-        b64 = base64.b64encode(png).decode("ascii")
-        parts.append(
-            f"<figure id='{_h(key)}'><figcaption>{_h(PLOT_TITLES.get(key, key))}</figcaption><img alt='{_h(PLOT_TITLES.get(key, key))}' src='data:image/png;base64,{b64}'></figure>"
         )
     # per label
     for level in ("fine", "coarse"):
