@@ -1,7 +1,7 @@
 """Throughput of ``narratives tag`` (issue 5): words/s, worker speed-up, peak memory.
 
     .venv/bin/python benchmarks/throughput.py            # or: make bench
-    .venv/bin/python benchmarks/throughput.py --replicas 2 --no-textcat   # quicker
+    .venv/bin/python benchmarks/throughput.py --replicas 2 --no-textcat   # quicker, rougher
 
 In one run, on the same texts:
 
@@ -56,7 +56,8 @@ import json, resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - t
-print(json.dumps({"rc": p.returncode, "wall": wall, "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": p.returncode, "wall": wall, "maxrss_kb": ru.ru_maxrss, "cpu": ru.ru_utime + ru.ru_stime,
                   "stdout": p.stdout[-4000:], "stderr": p.stderr[-4000:]}))
 """
 
@@ -106,10 +107,12 @@ def run_tag(src: Path, out: Path, workers: int, model: str | None) -> dict:
     ]
     if model:
         cmd += ["--model", model]
+    load0 = os.getloadavg()[0]
     res = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, check=True
     )
     r = json.loads(res.stdout)
+    r["load"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
     if r["rc"] != 0:
         raise SystemExit(f"narratives tag failed ({r['rc']}): {r['stderr']}")
     m = re.search(r"output rows (\d+), ([\d.]+)s \(", r["stdout"])
@@ -195,7 +198,7 @@ def default_model_or_train(tmp: Path) -> tuple[str | None, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
-        "--replicas", type=int, default=4, help="copies of the base corpus in the 1x corpus"
+        "--replicas", type=int, default=8, help="copies of the base corpus in the 1x corpus"
     )
     ap.add_argument("--scale", type=int, default=4, help="the large corpus is this many times 1x")
     ap.add_argument("--epochs", type=int, default=5, help="textcat_multilabel training epochs")
@@ -227,6 +230,7 @@ def main() -> None:
             "seconds": round(r1["wall"], 2), "engine_seconds": r1["engine_seconds"], "words_per_second": round(n_words / r1["wall"]),
             "engine_words_per_second": round(n_words / r1["engine_seconds"]) if r1["engine_seconds"] else None,
             "peak_rss_mb": round(r1["maxrss_kb"] / 1024, 1), "output_rows": r1["output_rows"],
+            "cpu_seconds": round(r1["cpu"], 1), "load_average_before_after": r1["load"],
         }  # fmt: skip
         print("tag, 1 worker:", res["tag_1_worker"], flush=True)
 
@@ -235,6 +239,7 @@ def main() -> None:
             "seconds": round(r2["wall"], 2), "engine_seconds": r2["engine_seconds"], "words_per_second": round(n_words / r2["wall"]),
             "speedup": round(r1["wall"] / r2["wall"], 2),
             "engine_speedup": round(r1["engine_seconds"] / r2["engine_seconds"], 2) if r2["engine_seconds"] else None,
+            "cpu_seconds": round(r2["cpu"], 1), "load_average_before_after": r2["load"],
         }  # fmt: skip
         print("tag, 2 workers:", res["tag_2_workers"], flush=True)
 
@@ -242,6 +247,7 @@ def main() -> None:
         res[f"tag_1_worker_{args.scale}x"] = {
             "seconds": round(r4["wall"], 2), "engine_seconds": r4["engine_seconds"],
             "words_per_second": round(args.scale * n_words / r4["wall"]), "peak_rss_mb": round(r4["maxrss_kb"] / 1024, 1),
+            "cpu_seconds": round(r4["cpu"], 1), "load_average_before_after": r4["load"],
         }  # fmt: skip
         print(f"tag, 1 worker, {args.scale}x:", res[f"tag_1_worker_{args.scale}x"], flush=True)
 
@@ -281,6 +287,7 @@ def main() -> None:
     report = {
         "machine": {
             "cpu_count": os.cpu_count(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
             "platform": platform.platform(),
             "python": platform.python_version(),
             "processor": platform.processor() or platform.machine(),
@@ -328,7 +335,16 @@ def markdown(r: dict) -> str:
         lines.append(
             f"| spaCy `textcat_multilabel` inference ({tc['architecture']}, {tc['labels']} labels) | {tc['seconds']:.1f} | {tc['words_per_second']:,} | |"
         )
+    loads = [
+        x
+        for k in ("tag_1_worker", "tag_2_workers", big)
+        for x in res[k]["load_average_before_after"]
+    ]
+    busy = max(loads) > 1.0
     lines += [
+        "",
+        f"Load average (1 min) before/after the `narratives tag` runs: {min(loads):.1f} to {max(loads):.1f}"
+        + (" (other processes were using the cores: timings are pessimistic)." if busy else "."),
         "",
         "| criterion | measured | target | met |",
         "|---|---:|---:|:---:|",

@@ -67,3 +67,50 @@ def test_dask_errors(tmp_path, model, corpus, monkeypatch):
     with pytest.raises(NarrativesError, match=r"pip install 'narratives\[dask\]'"):
         tag_file(corpus, tmp_path / "o.parquet", model, engine="dask")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
+
+
+def test_tag_dataframe_over_partitions(tmp_path, model, corpus, cluster):
+    import dask.dataframe as dd
+    from distributed import Client
+
+    from narratives.engine import parquet_schema, tag_dataframe
+
+    rows = pd.read_json(corpus, lines=True, dtype=False)
+    rows.loc[5, "text"] = None  # not a string: a "rejected" row, nothing vanishes
+    rows.loc[9, "text"] = "   "  # nothing to tag
+    local = tmp_path / "local.parquet"
+    tag_file(corpus, local, model)
+    want = pd.read_parquet(local)
+    with Client(cluster):
+        ddf = dd.from_pandas(rows, npartitions=4)
+        tagged = tag_dataframe(ddf, model)
+        tagged.to_parquet(
+            tmp_path / "dask", schema=parquet_schema(tagged, model), write_index=False
+        )
+    got = pd.read_parquet(tmp_path / "dask")
+    assert list(dict.fromkeys(got["id"])) == list(rows["id"])  # input order, every id
+    rejected = got[got["flag"].str.startswith("rejected")]
+    assert list(rejected["id"]) == ["d0005", "d0009"] and "null" in rejected["flag"].iloc[0]
+    keep = ~want["id"].isin(["d0005", "d0009"])
+    cols = [
+        "id",
+        "passage",
+        "start",
+        "end",
+        "text",
+        "frames",
+        "families",
+        "stance",
+        "countries",
+        "lang",
+        "flag",
+        "outlet",
+    ]
+    assert (
+        got[got["passage"] >= 0][cols]
+        .astype(str)
+        .reset_index(drop=True)
+        .equals(want[keep][cols].astype(str).reset_index(drop=True))
+    )
+    docs = tag_dataframe(ddf, model, unit="document").compute(scheduler="sync")
+    assert len(docs) == 60 and set(docs.columns) >= {"evidence", "n_passages", "outlet"}

@@ -1,10 +1,12 @@
 """Corpus-scale tagging engine: streaming, parallel, resumable, exactly once.
 
 :func:`tag_file` tags a file or folder into an output file (local worker processes or a Dask
-cluster); :func:`summarize` turns a tagged output into prevalence tables.
+cluster); :func:`tag_dataframe` tags a dask DataFrame lazily, partition by partition;
+:func:`summarize` turns a tagged output into prevalence tables.
 """
 
 from ._checkpoint import checkpoint_dir
+from ._dataframe import parquet_schema, tag_dataframe
 from ._progress import LineProgress, Progress, RichProgress
 from ._summarize import summarize, summary_to_markdown
 from ._tag import ENGINES, TagSummary, tag_file
@@ -17,8 +19,10 @@ __all__ = [
     "RichProgress",
     "TagSummary",
     "checkpoint_dir",
+    "parquet_schema",
     "semeval_rows",
     "summarize",
     "summary_to_markdown",
+    "tag_dataframe",
     "tag_file",
 ]

@@ -18,7 +18,7 @@ from .._model import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, NarrativeModel
 from ..io import encode_part
 from ..io._readers import Reject
 
-__all__ = ["ChunkOptions", "ChunkResult", "semeval_rows", "tag_chunk"]
+__all__ = ["ChunkOptions", "ChunkResult", "semeval_rows", "tag_chunk", "tag_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +69,23 @@ def _stringify(values: np.ndarray) -> list[str | None]:
     return [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
 
 
-def tag_chunk(
-    model: NarrativeModel,
-    frame: pd.DataFrame,
-    opts: ChunkOptions,
-    index: int,
-    dedup_store: Any = None,
-) -> ChunkResult:
-    """Tag the rows of one chunk (columns ``id``, ``text``, ``row`` and the input's other columns).
+def tag_frame(
+    model: NarrativeModel, frame: pd.DataFrame, opts: ChunkOptions, dedup_store: Any = None
+) -> tuple[pd.DataFrame | None, list[Reject], dict[str, Any]]:
+    """Tag the rows of ``frame`` (columns ``id``, ``text``, ``row`` and the input's other columns).
 
+    Returns the output rows (None when nothing was tagged), the rejects and the counts.
     Documents without any passage are rejects at passage level (they would otherwise vanish); at
-    document level they get a row with the none label.
+    document level they get a row with the none label. The input's other columns are added to the
+    output as strings (``<name>_input`` when the name is taken).
     """
-    res = ChunkResult(index=index)
     if not len(frame):
-        return res
+        return None, [], {}
     ids = np.asarray(frame["id"].astype(str).to_numpy(), dtype=object)
     texts = frame["text"].tolist()
     rows = frame["row"].tolist()
     stats: Counter[str] = Counter()
+    rejects: list[Reject] = []
 
     # Identical documents in one chunk are segmented once (with --dedup).
     if opts.dedup:
@@ -104,14 +102,13 @@ def tag_chunk(
     keep = list(range(len(texts)))
     if opts.unit == "passage" and not all(s.passages for s in segs):
         keep = [i for i, s in enumerate(segs) if s.passages]
-        res.rejects = [
+        rejects = [
             Reject(str(ids[i]), rows[i], NO_TEXT, opts.source)
             for i, s in enumerate(segs)
             if not s.passages
         ]
     if not keep:
-        res.stats = dict(stats)
-        return res
+        return None, rejects, dict(stats)
     segs_k = [segs[i] for i in keep]
     tagger = model
     if dedup_store is not None:
@@ -130,14 +127,8 @@ def tag_chunk(
     pos = out["id"].to_numpy(dtype=np.int64)
     out["id"] = ids[pos]
     if opts.unit == "passage" and opts.with_text and opts.kind != "semeval":
-        out.insert(
-            4,
-            "text",
-            [
-                texts[p][s:e]
-                for p, s, e in zip(pos, out["start"].tolist(), out["end"].tolist(), strict=True)
-            ],
-        )
+        spans = zip(pos, out["start"].tolist(), out["end"].tolist(), strict=True)
+        out.insert(4, "text", [texts[p][s:e] for p, s, e in spans])
     extra = [c for c in frame.columns if c not in ("id", "text", "row")]
     if extra and opts.kind != "semeval":
         for c in extra:
@@ -155,8 +146,25 @@ def tag_chunk(
     for frames in out["frames"]:
         frame_counts.update(frames)
     stance_counts = Counter(out["stance"])
-    res.stats = {**stats, "frame_counts": dict(frame_counts), "stance_counts": dict(stance_counts)}
+    return (
+        out,
+        rejects,
+        {**stats, "frame_counts": dict(frame_counts), "stance_counts": dict(stance_counts)},
+    )
 
+
+def tag_chunk(
+    model: NarrativeModel,
+    frame: pd.DataFrame,
+    opts: ChunkOptions,
+    index: int,
+    dedup_store: Any = None,
+) -> ChunkResult:
+    """:func:`tag_frame` plus the encoding of the output part for the checkpoint."""
+    out, rejects, stats = tag_frame(model, frame, opts, dedup_store)
+    res = ChunkResult(index=index, rejects=rejects, stats=stats)
+    if out is None:
+        return res
     if opts.kind == "semeval":
         lines = "".join(
             f"{i}\t{';'.join(c)}\t{';'.join(f)}\n" for i, c, f in semeval_rows(model, out)

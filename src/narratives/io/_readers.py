@@ -62,7 +62,7 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
 
 
 def _text_problem(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return "text is missing (null)"
     if isinstance(value, bytes):
         try:
