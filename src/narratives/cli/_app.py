@@ -113,7 +113,7 @@ def tag(
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its checkpoint OUTPUT.partial/ (finished chunks are not redone).")] = False,
     restart: Annotated[bool, typer.Option("--restart", help="Discard the checkpoint of an interrupted run and start over.")] = False,
     dedup: Annotated[bool, typer.Option("--dedup", help="Tag each exact or near-duplicate passage once and copy its labels to the copies.")] = False,
-    engine: Annotated[Engine, typer.Option("--engine", help="local (worker processes) or dask (a dask.distributed cluster; needs narratives[dask]).")] = Engine.local,
+    engine: Annotated[Engine, typer.Option("--engine", help="local (worker processes) or dask (a dask.distributed cluster; pip install 'narratives\\[dask]').")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster with --workers workers.")] = None,
     progress_every: Annotated[float, typer.Option("--progress-every", min=0.0, help="Seconds between progress lines when stderr is not a terminal.")] = 10.0,
 ) -> None:
