@@ -753,7 +753,7 @@ def _plot_data(
     pr: dict[str, Any] = {"labels": top, "systems": {}}
     for s in systems:
         P = outputs[s.name].proba_fine
-        if P is None:
+        if P is None or s.name.endswith("_tuned"):  # a re-thresholded system ranks like its base
             continue
         entry = {
             "micro": _thin(precision_recall_curve(Yf[:, used].ravel(), P[:, used].ravel()))
@@ -770,10 +770,15 @@ def _plot_data(
         tax.fine_labels[j] for j in np.argsort(-support, kind="stable")[:n_matrix] if support[j] > 0
     ]
     keep = set(top_m)
-    sub = lambda sets: [[x for x in s if x in keep] if s else [] for s in sets]  # noqa: E731
-    co_f = cooccurrence(sub(gold_f), sub(ours.fine), top_m, none)
+    rest = "(other labels)"
+
+    def sub(sets: list[list[str]]) -> list[list[str]]:
+        return [list(dict.fromkeys(x if x in keep else rest for x in s)) for s in sets]
+
+    axis = top_m + ([rest] if len(top_m) < int(used.sum()) else [])
+    co_f = cooccurrence(sub(gold_f), sub(ours.fine), axis, none)
     co_f["note"] = (
-        f"the {len(top_m)} fine labels with most support; documents whose labels all fall outside them are counted under {none}"
+        f"the {len(top_m)} fine labels with most support; every other label is counted as {rest!r}"
     )
     co_c = cooccurrence(gold_c, ours.coarse, [c for c in labels_c if c in tax.coarse_labels], none)
     return {"pr": pr, "cooccurrence_fine": co_f, "cooccurrence_coarse": co_c}

@@ -48,6 +48,7 @@ COLOURS = {
     "majority": "#9e9e9e",
     "cue_lexicon": "#e08a00",
     "spacy_bow": "#2e9e5b",
+    "spacy_bow_tuned": "#0b5d2a",
 }
 
 
@@ -110,7 +111,11 @@ def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _short(label: str, limit: int = 58) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+    """Shorten in the middle: hierarchical labels differ at the end ("CC: X: a" vs "CC: X: b")."""
+    if len(label) <= limit:
+        return label
+    head = max(limit // 3, 1)
+    return label[:head].rstrip() + "…" + label[-(limit - head - 1) :].lstrip()
 
 
 # ---------------------------------------------------------------------------------- plots
@@ -152,7 +157,8 @@ def _plot_per_label(result: dict[str, Any]) -> bytes | None:
         label="95% bootstrap CI",
     )
     systems = result.get("systems", {})
-    for name, marker in (("spacy_bow", "D"), ("cue_lexicon", "o")):
+    spacy = "spacy_bow_tuned" if "spacy_bow_tuned" in systems else "spacy_bow"
+    for name, marker in ((spacy, "D"), ("cue_lexicon", "o")):
         if name in systems:
             pl = systems[name]["metrics"]["per_label_fine"]
             ax.scatter(
@@ -165,12 +171,12 @@ def _plot_per_label(result: dict[str, Any]) -> bytes | None:
                 label=f"{name} F1",
             )
     ax.set_yticks(y, labels, fontsize=7)
-    ax.invert_yaxis()
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # first label on top, no empty margins
     ax.set_xlim(0, 1)
     ax.set_xlabel("F1 (fine labels, gold support in brackets)")
-    ax.set_title("Per-label F1 with 95% bootstrap intervals")
+    ax.set_title("Per-label F1 with 95% bootstrap intervals", pad=24)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)
     return _png(fig)
 
 
@@ -269,7 +275,10 @@ def _plot_reliability(result: dict[str, Any]) -> bytes | None:
     import matplotlib.pyplot as plt
 
     systems = {
-        n: s for n, s in result.get("systems", {}).items() if "calibration_fine" in s["metrics"]
+        n: s
+        for n, s in result.get("systems", {}).items()
+        if "calibration_fine" in s["metrics"]
+        and not n.endswith("_tuned")  # same scores as its base
     }
     if not systems:
         return None
