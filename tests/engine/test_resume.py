@@ -284,3 +284,30 @@ def test_workers_never_outlive_the_main_process(tmp_path, tiny_model_dir, sig):
     if sig == signal.SIGTERM:
         assert proc.returncode == 130 and err.strip() == "interrupted"
     assert not out.exists()
+
+
+def test_a_failure_while_joining_the_parts_keeps_a_resumable_checkpoint(
+    tmp_path, model, corpus, monkeypatch
+):
+    from narratives.engine import _checkpoint as ck
+
+    out = tmp_path / "out.parquet"
+
+    def full_disk(*a, **kw):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(ck, "assemble_parts", full_disk)
+        with pytest.raises(OSError, match="No space"):
+            tag_file(corpus, out, model, chunk_rows=10)
+    assert not out.exists() and done_chunks(out) == 6
+    tagged = count_tagged_chunks(monkeypatch)
+    s = tag_file(corpus, out, model, chunk_rows=10, resume=True)
+    assert tagged == [] and s.resumed_chunks == 6 and len(pd.read_parquet(out)) == s.output_rows
+
+
+def test_output_cannot_be_the_input(tmp_path, model):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "Riga."}])
+    with pytest.raises(InputError, match="is the input"):
+        tag_file(src, src, model)
+    assert src.read_text().startswith('{"id": "a"')

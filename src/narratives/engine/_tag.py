@@ -197,6 +197,8 @@ def tag_file(
     if kind == "semeval":
         unit = "document"
     in_fmt = detect_format(input_path, fmt)
+    if out.exists() and out.resolve() == Path(input_path).resolve():
+        raise InputError(f"the output {out} is the input: choose another output file")
     progress = progress or Progress()
 
     pre = model.pipeline.named_steps["preprocess"]
@@ -239,7 +241,14 @@ def tag_file(
                 progress,
                 dask_processes,
             )
+            n_rows, rej = ckpt.finish(
+                rejects_path(out),
+                model.pipeline.classifier.fine_labels_,
+                empty_columns(unit, with_text),
+            )
         except BaseException:
+            # Keep the work done so far (--resume; when every chunk was done, it only joins the
+            # parts again); an empty checkpoint is just removed.
             done = ckpt.conn is not None and bool(ckpt.done())
             if done:
                 ckpt.close()
@@ -247,18 +256,11 @@ def tag_file(
             else:
                 ckpt.remove()
             raise
-        n_rows, rej = ckpt.finish(
-            rejects_path(out),
-            model.pipeline.classifier.fine_labels_,
-            empty_columns(unit, with_text),
-        )
     finally:
         pre.set_params(max_chars=old_max)
     summary.output_rows = n_rows
     summary.rejects = str(rej) if rej else None
     summary.seconds = time.perf_counter() - t0
-    if summary.input_rows and summary.documents == 0 and summary.rejected == 0:
-        raise InputError(f"no data rows in {input_path}")
     return summary
 
 
