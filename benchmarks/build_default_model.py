@@ -48,7 +48,10 @@ def split(df: pd.DataFrame) -> np.ndarray:
     first_id = {}
     for g, i in zip(groups, df["id"], strict=True):
         first_id.setdefault(g, i)
-    key = [int(hashlib.blake2b(first_id[g].encode(), digest_size=8).hexdigest(), 16) % 100 for g in groups]
+    key = [
+        int(hashlib.blake2b(first_id[g].encode(), digest_size=8).hexdigest(), 16) % 100
+        for g in groups
+    ]
     return np.array([k < TEST_SHARE for k in key])
 
 
@@ -72,20 +75,38 @@ def main() -> dict:
     per_fam = per_label_scores(fams, pfam, model.taxonomy.coarse_labels)
     framed = test_df["frames"].map(len) > 0
     head = np.where(dec["stance_proba"] >= 0.5, "promotes", "reports")
-    stance_head = float((head[framed.to_numpy()] == test_df.loc[framed, "stance"].to_numpy()).mean())
-    e2e = float((np.asarray(dec["stance"])[framed.to_numpy()] == test_df.loc[framed, "stance"].to_numpy()).mean())
+    stance_head = float(
+        (head[framed.to_numpy()] == test_df.loc[framed, "stance"].to_numpy()).mean()
+    )
+    e2e = float(
+        (
+            np.asarray(dec["stance"])[framed.to_numpy()] == test_df.loc[framed, "stance"].to_numpy()
+        ).mean()
+    )
     none_gold = ~framed.to_numpy()
     none_fp = float(np.mean([bool(p) for p, g in zip(pred, none_gold, strict=True) if g]))
     results = {
-        "n_train": int(len(train_df)),
-        "n_test": int(len(test_df)),
+        "n_train": len(train_df),
+        "n_test": len(test_df),
         "test_macro_f1_fine": round(macro, 4),
         "test_macro_f1_coarse": round(float(np.mean([v["f1"] for v in per_fam.values()])), 4),
         "test_stance_accuracy_framed": round(stance_head, 4),
         "test_stance_accuracy_end_to_end": round(e2e, 4),
         "test_none_false_positive_rate": round(none_fp, 4),
-        "per_frame": {k: {m: round(v[m], 4) if isinstance(v[m], float) else v[m] for m in ("precision", "recall", "f1", "support")} for k, v in per.items()},
-        "per_family": {k: {m: round(v[m], 4) if isinstance(v[m], float) else v[m] for m in ("precision", "recall", "f1", "support")} for k, v in per_fam.items()},
+        "per_frame": {
+            k: {
+                m: round(v[m], 4) if isinstance(v[m], float) else v[m]
+                for m in ("precision", "recall", "f1", "support")
+            }
+            for k, v in per.items()
+        },
+        "per_family": {
+            k: {
+                m: round(v[m], 4) if isinstance(v[m], float) else v[m]
+                for m in ("precision", "recall", "f1", "support")
+            }
+            for k, v in per_fam.items()
+        },
     }
     out = ROOT / "models" / "default"
     model.manifest["description"] = (
@@ -98,7 +119,9 @@ def main() -> dict:
     (out / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     res_dir = ROOT / "benchmarks" / "results"
     res_dir.mkdir(parents=True, exist_ok=True)
-    (res_dir / "default_model.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (res_dir / "default_model.json").write_text(
+        json.dumps(results, indent=2) + "\n", encoding="utf-8"
+    )
     print(json.dumps({k: v for k, v in results.items() if not k.startswith("per_")}, indent=2))
     return results
 
@@ -119,7 +142,9 @@ def card_extra(r: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for k, v in r["per_frame"].items():
-        lines.append(f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |")
+        lines.append(
+            f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |"
+        )
     gen = ROOT / "benchmarks" / "results" / "semeval_generalisation.md"
     if gen.is_file():
         lines += ["", gen.read_text(encoding="utf-8").strip()]

@@ -40,7 +40,10 @@ def main(argv: list[str] | None = None) -> dict | None:
     tagged = model.tag(data[["id", "text"]], unit="document")
     seconds = time.perf_counter() - t0
     none = model.taxonomy.none_label
-    pred = {i: {f for f in fr if f != none} for i, fr in zip(tagged["id"], tagged["frames"], strict=True)}
+    pred = {
+        i: {f for f in fr if f != none}
+        for i, fr in zip(tagged["id"], tagged["frames"], strict=True)
+    }
     gold = dict(zip(data["id"], data["frames"], strict=True))
     rows = []
     for frame in model.taxonomy.frames:
@@ -55,7 +58,9 @@ def main(argv: list[str] | None = None) -> dict | None:
         })  # fmt: skip
     cc = [i for i in gold if i.startswith("EN_CC_")]
     ua_other = [i for i, subs in gold.items() if i.startswith("EN_UA_") and set(subs) <= {"Other"}]
-    ua_framed = [i for i, subs in gold.items() if i.startswith("EN_UA_") and not set(subs) <= {"Other"}]
+    ua_framed = [
+        i for i, subs in gold.items() if i.startswith("EN_UA_") and not set(subs) <= {"Other"}
+    ]
     res = {
         "model": str(model.path),
         "documents": len(gold),
@@ -64,13 +69,19 @@ def main(argv: list[str] | None = None) -> dict | None:
         "cc_documents": len(cc),
         "cc_share_with_any_frame": round(sum(bool(pred[i]) for i in cc) / len(cc), 3),
         "ua_other_documents": len(ua_other),
-        "ua_other_share_with_any_frame": round(sum(bool(pred[i]) for i in ua_other) / max(len(ua_other), 1), 3),
+        "ua_other_share_with_any_frame": round(
+            sum(bool(pred[i]) for i in ua_other) / max(len(ua_other), 1), 3
+        ),
         "ua_framed_documents": len(ua_framed),
-        "ua_framed_share_with_any_frame": round(sum(bool(pred[i]) for i in ua_framed) / max(len(ua_framed), 1), 3),
+        "ua_framed_share_with_any_frame": round(
+            sum(bool(pred[i]) for i in ua_framed) / max(len(ua_framed), 1), 3
+        ),
     }
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "semeval_generalisation.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    (out / "semeval_generalisation.json").write_text(
+        json.dumps(res, indent=2) + "\n", encoding="utf-8"
+    )
     md = [
         "## Generalisation to real news (SemEval-2025 Task 10, English training documents)",
         "",

@@ -25,7 +25,9 @@ def test_default_model_tags_dataframe(default_model):
 
 
 def test_explain_gives_evidence(default_model):
-    text = "Ukraine is an artificial country invented by Lenin. Its borders were a gift from Russia."
+    text = (
+        "Ukraine is an artificial country invented by Lenin. Its borders were a gift from Russia."
+    )
     ex = default_model.explain(text)
     lab = next(lab for lab in ex["labels"] if lab["label"] == "artificial_state")
     assert lab["predicted"] and lab["features"] and lab["sentences"]
@@ -49,5 +51,10 @@ def test_taxonomy_roundtrip(tmp_path):
 
 
 def test_registry_names():
-    for name in ("narratives.Preprocessor.v1", "narratives.TfidfFeatures.v1", "narratives.LinearClassifier.v1", "narratives.Pipeline.v1"):
+    for name in (
+        "narratives.Preprocessor.v1",
+        "narratives.TfidfFeatures.v1",
+        "narratives.LinearClassifier.v1",
+        "narratives.Pipeline.v1",
+    ):
         assert narratives.registry.architectures.get(name)

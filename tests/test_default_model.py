@@ -5,11 +5,31 @@ import pytest
 import narratives
 
 CASES = [
-    ("sovereignty", "artificial_state", "Kazakhstan never had a state before the Soviets; Lenin drew its borders and it owes its existence to Moscow."),
-    ("destabilisation", "ethnic_grievance", "Russian speakers in Latvia are persecuted, their schools closed, treated as second-class citizens by Riga."),
-    ("discrediting", "nazi_smear", "The Kyiv regime is full of neo-Nazis who honour Bandera and march with swastikas."),
-    ("russia_role", "russia_defends", "NATO expansion to our borders left Russia no choice; we act in self-defence against Western aggression."),
-    ("intimidation", "military_threat", "Finland will become a legitimate target; one Sarmat and Helsinki is radioactive ash."),
+    (
+        "sovereignty",
+        "artificial_state",
+        "Kazakhstan never had a state before the Soviets; Lenin drew its borders and it owes its existence to Moscow.",
+    ),
+    (
+        "destabilisation",
+        "ethnic_grievance",
+        "Russian speakers in Latvia are persecuted, their schools closed, treated as second-class citizens by Riga.",
+    ),
+    (
+        "discrediting",
+        "nazi_smear",
+        "The Kyiv regime is full of neo-Nazis who honour Bandera and march with swastikas.",
+    ),
+    (
+        "russia_role",
+        "russia_defends",
+        "NATO expansion to our borders left Russia no choice; we act in self-defence against Western aggression.",
+    ),
+    (
+        "intimidation",
+        "military_threat",
+        "Finland will become a legitimate target; one Sarmat and Helsinki is radioactive ash.",
+    ),
 ]
 
 
@@ -26,11 +46,16 @@ def test_explain_promoting_passage(model, family, frame, text):
     lab = next(lab for lab in ex["labels"] if lab["label"] == frame)
     assert lab["score"] >= lab["threshold"]
     assert lab["features"], "no n-gram or cue evidence"
-    assert lab["sentences"] and text[lab["sentences"][0]["start"] : lab["sentences"][0]["end"]] in text
+    assert (
+        lab["sentences"] and text[lab["sentences"][0]["start"] : lab["sentences"][0]["end"]] in text
+    )
 
 
 def test_off_topic_text_gets_no_frame(model):
-    res = model.tag(["The climate is a hoax and the media lie about it, says a senator in Ohio."], unit="document")
+    res = model.tag(
+        ["The climate is a hoax and the media lie about it, says a senator in Ohio."],
+        unit="document",
+    )
     assert res.iloc[0]["frames"] == ["none"] and res.iloc[0]["flag"] == "off_topic"
 
 

@@ -106,10 +106,20 @@ def train(
     groups = near_duplicate_groups(texts)
     objective = "samples_f1" if unit == "document" else "label_f1"
     pipe = make_pipeline(
-        tax, **{"classifier__random_state": seed, "classifier__threshold_objective": objective, **(params or {})}
+        tax,
+        **{
+            "classifier__random_state": seed,
+            "classifier__threshold_objective": objective,
+            **(params or {}),
+        },
     )
     stance = df["stance"].tolist() if df["stance"].notna().any() else None
-    log.info("training on %d texts (%d near-duplicate groups), unit=%s", len(texts), len(set(groups)), unit)
+    log.info(
+        "training on %d texts (%d near-duplicate groups), unit=%s",
+        len(texts),
+        len(set(groups)),
+        unit,
+    )
     pipe.fit(texts, df["frames"].tolist(), stance=stance, groups=groups)
     manifest = {
         "name": name or "custom",
@@ -123,6 +133,10 @@ def train(
             "unit": unit,
             "has_stance": stance is not None,
         },
-        "params": {k: repr(v) for k, v in pipe.get_params(deep=True).items() if "__" in k and "taxonomy" not in k},
+        "params": {
+            k: repr(v)
+            for k, v in pipe.get_params(deep=True).items()
+            if "__" in k and "taxonomy" not in k
+        },
     }
     return NarrativeModel(pipe, manifest)

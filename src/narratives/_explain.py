@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Explanation", "explain", "highlight"]
 
+
 class Explanation(dict):
     """A dict (JSON-friendly) with an HTML view for notebooks."""
 
@@ -29,10 +30,16 @@ class Explanation(dict):
             "<table><tr><th>label</th><th>score</th><th>threshold</th><th>predicted</th><th>top features</th></tr>"
             f"{rows}</table>"
         )
-        return highlight(self["text"], self) + f"<p>stance: <b>{html.escape(str(self['stance']))}</b></p>" + table
+        return (
+            highlight(self["text"], self)
+            + f"<p>stance: <b>{html.escape(str(self['stance']))}</b></p>"
+            + table
+        )
 
 
-def explain(model: NarrativeModel, text: str, top_k: int = 8, labels: Sequence[str] | None = None) -> Explanation:
+def explain(
+    model: NarrativeModel, text: str, top_k: int = 8, labels: Sequence[str] | None = None
+) -> Explanation:
     pipe = model.pipeline
     clf = pipe.classifier
     feats = pipe.named_steps["features"]
@@ -68,7 +75,9 @@ def explain(model: NarrativeModel, text: str, top_k: int = 8, labels: Sequence[s
             for k in np.argsort(-ps)[:3]:
                 if ps[k] > 0.05:
                     a, b = sentences[k]
-                    sents.append({"start": a, "end": b, "text": text[a:b], "score": round(float(ps[k]), 4)})
+                    sents.append(
+                        {"start": a, "end": b, "text": text[a:b], "score": round(float(ps[k]), 4)}
+                    )
         cues = [
             {"phrase": text[a:b], "start": a, "end": b}
             for mid, a, b in seg.document.hits
@@ -84,6 +93,10 @@ def explain(model: NarrativeModel, text: str, top_k: int = 8, labels: Sequence[s
         frames=list(doc["frames"]),
         families=list(doc["families"]),
         stance=doc["stance"],
-        stance_cues=[{"phrase": text[a:b], "cue": mid, "start": a, "end": b} for mid, a, b in seg.document.hits if mid.startswith("stance:")],
+        stance_cues=[
+            {"phrase": text[a:b], "cue": mid, "start": a, "end": b}
+            for mid, a, b in seg.document.hits
+            if mid.startswith("stance:")
+        ],
         labels=out,
     )

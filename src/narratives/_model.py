@@ -17,7 +17,7 @@ from .persistence import load_pipeline, read_manifest, save_pipeline
 from .preprocessing import Segmented
 from .preprocessing._spacy import load_gazetteer
 
-__all__ = ["NarrativeModel", "UNITS"]
+__all__ = ["UNITS", "NarrativeModel"]
 
 log = logging.getLogger(__name__)
 UNITS = ("passage", "document")
@@ -26,7 +26,11 @@ _COUNTRY_TYPES = {"state", "region"}
 
 def _countries(actors: dict[str, int]) -> list[str]:
     gaz = load_gazetteer()
-    keys = [k for k, _ in sorted(actors.items(), key=lambda kv: (-kv[1], kv[0])) if gaz.get(k, {}).get("type") in _COUNTRY_TYPES]
+    keys = [
+        k
+        for k, _ in sorted(actors.items(), key=lambda kv: (-kv[1], kv[0]))
+        if gaz.get(k, {}).get("type") in _COUNTRY_TYPES
+    ]
     return keys
 
 
@@ -44,7 +48,12 @@ class NarrativeModel:
     ['id', 'passage', 'start', 'end', 'text', 'frames']
     """
 
-    def __init__(self, pipeline: NarrativePipeline, manifest: dict[str, Any] | None = None, path: str | Path | None = None):
+    def __init__(
+        self,
+        pipeline: NarrativePipeline,
+        manifest: dict[str, Any] | None = None,
+        path: str | Path | None = None,
+    ):
         self.pipeline = pipeline
         self.manifest = manifest or {}
         self.path = Path(path) if path else None
@@ -87,10 +96,18 @@ class NarrativeModel:
             for k in ("oof_macro_f1_fine", "oof_macro_f1_coarse", "oof_stance_accuracy"):
                 if tm.get(k) is not None:
                     lines.append(f"- {k}: {tm[k]}")
-        lines += ["", "## Labels and thresholds", "", "| label | family | threshold | train support |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Labels and thresholds",
+            "",
+            "| label | family | threshold | train support |",
+            "|---|---|---|---|",
+        ]
         clf = self.pipeline.classifier
         for f in tax.fine_labels:
-            lines.append(f"| {f} | {tax.parent(f)} | {clf.thresholds_.get(f, float('nan')):.3f} | {clf.support_.get(f, 0)} |")
+            lines.append(
+                f"| {f} | {tax.parent(f)} | {clf.thresholds_.get(f, float('nan')):.3f} | {clf.support_.get(f, 0)} |"
+            )
         return "\n".join(lines) + "\n"
 
     def info(self) -> dict[str, Any]:
@@ -129,17 +146,23 @@ class NarrativeModel:
         if manifest.get("taxonomy_hash") and manifest["taxonomy_hash"] != model.taxonomy.hash:
             from ._exceptions import ModelIntegrityError
 
-            raise ModelIntegrityError(f"model {path}: the taxonomy in the manifest does not match the pipeline's")
+            raise ModelIntegrityError(
+                f"model {path}: the taxonomy in the manifest does not match the pipeline's"
+            )
         return model
 
     # ----------------------------------------------------------------- tagging
     def segment(self, texts: Sequence[str]) -> list[Segmented]:
         return self.pipeline.named_steps["preprocess"].segment(texts)
 
-    def _scores(self, proba_row: np.ndarray, labels: list[str], digits: int = 4) -> dict[str, float]:
+    def _scores(
+        self, proba_row: np.ndarray, labels: list[str], digits: int = 4
+    ) -> dict[str, float]:
         return {lab: round(float(p), digits) for lab, p in zip(labels, proba_row, strict=True)}
 
-    def tag_segments(self, ids: Sequence[Any], segs: Sequence[Segmented], unit: str = "passage") -> pd.DataFrame:
+    def tag_segments(
+        self, ids: Sequence[Any], segs: Sequence[Segmented], unit: str = "passage"
+    ) -> pd.DataFrame:
         """Label already segmented documents (the engine's entry point)."""
         if unit not in UNITS:
             raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
@@ -166,7 +189,11 @@ class NarrativeModel:
                     if k is None:
                         frames, families, stance, scores = [tax_none], [tax_none], "none", {}
                     else:
-                        frames, families, stance = dec["frames"][k], dec["families"][k], dec["stance"][k]
+                        frames, families, stance = (
+                            dec["frames"][k],
+                            dec["families"][k],
+                            dec["stance"][k],
+                        )
                         scores = self._scores(dec["proba_fine"][k], fine)
                     rows.append({
                         "id": ids[d], "passage": p.index, "start": p.start, "end": p.end,
@@ -196,7 +223,9 @@ class NarrativeModel:
             elif ks:
                 P = dec["proba_fine"][ks]
                 proba = P.max(axis=0)
-                frames = [fine[j] for j in np.flatnonzero(proba >= thr_f)] if doc_relevant[d] else []
+                frames = (
+                    [fine[j] for j in np.flatnonzero(proba >= thr_f)] if doc_relevant[d] else []
+                )
                 fam_hits = set()
                 for k in ks:
                     fam_hits.update(c for c in dec["families"][k] if c != none)
@@ -207,7 +236,9 @@ class NarrativeModel:
                 elif "unknown" in framed:
                     stance = "unknown"
                 else:
-                    stance = "promotes" if framed.count("promotes") >= len(framed) / 2 else "reports"
+                    stance = (
+                        "promotes" if framed.count("promotes") >= len(framed) / 2 else "reports"
+                    )
             else:
                 proba = np.zeros(len(fine))
                 frames, families, stance = [], [], "none"
@@ -243,7 +274,9 @@ class NarrativeModel:
         """
         if isinstance(data, pd.DataFrame):
             if text_column not in data.columns:
-                raise InputError(f"column {text_column!r} not found; available: {', '.join(map(str, data.columns))}")
+                raise InputError(
+                    f"column {text_column!r} not found; available: {', '.join(map(str, data.columns))}"
+                )
             texts = data[text_column].tolist()
             ids = data[id_column].tolist() if id_column in data.columns else list(range(len(data)))
         else:
@@ -258,7 +291,14 @@ class NarrativeModel:
         out = self.tag_segments(ids, segs, unit=unit)
         if with_text and unit == "passage" and len(out):
             by_id = dict(zip(ids, texts, strict=True))
-            out.insert(4, "text", [by_id[i][s:e] for i, s, e in zip(out["id"], out["start"], out["end"], strict=True)])
+            out.insert(
+                4,
+                "text",
+                [
+                    by_id[i][s:e]
+                    for i, s, e in zip(out["id"], out["start"], out["end"], strict=True)
+                ],
+            )
         return out
 
     # -------------------------------------------------------------- explaining
@@ -269,8 +309,31 @@ class NarrativeModel:
         return explain(self, text, top_k=top_k, labels=labels)
 
 
-PASSAGE_COLUMNS = ["id", "passage", "start", "end", "frames", "families", "stance", "scores", "countries", "lang", "flag"]
-DOCUMENT_COLUMNS = ["id", "frames", "families", "stance", "scores", "evidence", "countries", "lang", "n_passages", "flag"]
+PASSAGE_COLUMNS = [
+    "id",
+    "passage",
+    "start",
+    "end",
+    "frames",
+    "families",
+    "stance",
+    "scores",
+    "countries",
+    "lang",
+    "flag",
+]
+DOCUMENT_COLUMNS = [
+    "id",
+    "frames",
+    "families",
+    "stance",
+    "scores",
+    "evidence",
+    "countries",
+    "lang",
+    "n_passages",
+    "flag",
+]
 
 
 def _flag(p, seg) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import catalogue
 
 
-class registry:  # noqa: N801 - mirrors spacy.registry
+class registry:
     architectures = catalogue.create("narratives", "architectures", entry_points=False)
 
 

@@ -190,7 +190,9 @@ class Taxonomy:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise TaxonomyError(f"cannot parse taxonomy file {path}: {exc}".splitlines()[0]) from None
+            raise TaxonomyError(
+                f"cannot parse taxonomy file {path}: {exc}".splitlines()[0]
+            ) from None
         return cls.from_dict(data)
 
     @classmethod

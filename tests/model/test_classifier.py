@@ -10,7 +10,9 @@ from narratives.model import NarrativePipeline
 @pytest.fixture(scope="module")
 def fitted(tiny_df):
     pipe = make_pipeline(classifier__threshold_cv=2, classifier__calibration=None)
-    return pipe.fit(tiny_df["text"].tolist(), tiny_df["frames"].tolist(), stance=tiny_df["stance"].tolist())
+    return pipe.fit(
+        tiny_df["text"].tolist(), tiny_df["frames"].tolist(), stance=tiny_df["stance"].tolist()
+    )
 
 
 def test_decisions_are_consistent(fitted, tiny_df):
@@ -30,7 +32,10 @@ def test_decisions_are_consistent(fitted, tiny_df):
 def test_thresholds_are_stored_and_bounded(fitted):
     clf = fitted.classifier
     assert set(clf.thresholds_) == set(clf.fine_labels_ + clf.coarse_labels_)
-    assert all(clf.threshold_floor <= t <= clf.threshold_ceiling or t == clf.default_threshold for t in clf.thresholds_.values())
+    assert all(
+        clf.threshold_floor <= t <= clf.threshold_ceiling or t == clf.default_threshold
+        for t in clf.thresholds_.values()
+    )
 
 
 def test_learns_training_data(fitted, tiny_df):
@@ -41,7 +46,11 @@ def test_learns_training_data(fitted, tiny_df):
 
 def test_stance_head_trained(fitted):
     assert fitted.classifier.stance_estimator_ is not None
-    dec = fitted.decide(["Kremlin media claimed, without evidence, that NATO encirclement forced Russia to act, analysts said."])
+    dec = fitted.decide(
+        [
+            "Kremlin media claimed, without evidence, that NATO encirclement forced Russia to act, analysts said."
+        ]
+    )
     assert dec["stance"][0] in ("reports", "none")
 
 
@@ -73,18 +82,25 @@ def test_cross_val_predict_compatible(tiny_df):
 
 def test_same_seed_same_predictions(tiny_df):
     texts, labels = tiny_df["text"].tolist(), tiny_df["frames"].tolist()
-    a = make_pipeline(classifier__threshold_cv=2).fit(texts, labels, stance=tiny_df["stance"].tolist())
-    b = make_pipeline(classifier__threshold_cv=2).fit(texts, labels, stance=tiny_df["stance"].tolist())
+    a = make_pipeline(classifier__threshold_cv=2).fit(
+        texts, labels, stance=tiny_df["stance"].tolist()
+    )
+    b = make_pipeline(classifier__threshold_cv=2).fit(
+        texts, labels, stance=tiny_df["stance"].tolist()
+    )
     np.testing.assert_array_equal(a.decide(texts)["proba_fine"], b.decide(texts)["proba_fine"])
 
 
 def test_semeval_style_taxonomy():
     tax = Taxonomy.from_label_pairs(
-        [("URW: A: x", "URW: A"), ("URW: A: Other", "URW: A"), ("CC: B: y", "CC: B")], none_label="Other"
+        [("URW: A: x", "URW: A"), ("URW: A: Other", "URW: A"), ("CC: B: y", "CC: B")],
+        none_label="Other",
     )
     texts = ["alpha beta gamma"] * 3 + ["delta epsilon"] * 3 + ["zeta eta"] * 3
     labels = [["URW: A: x"]] * 3 + [["CC: B: y"]] * 3 + [["Other"]] * 3
-    pipe = make_pipeline(tax, classifier__threshold_cv=0, classifier__calibration=None).fit(texts, labels)
+    pipe = make_pipeline(tax, classifier__threshold_cv=0, classifier__calibration=None).fit(
+        texts, labels
+    )
     dec = pipe.decide(["alpha beta gamma", "zeta eta"])
     assert dec["frames"][0] == ["URW: A: x"] and dec["families"][0] == ["URW: A"]
     assert dec["frames"][1] == ["Other"]

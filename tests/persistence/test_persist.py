@@ -21,7 +21,18 @@ def test_save_load_identical_predictions(tiny_model, tiny_model_dir, tiny_df):
 
 def test_manifest_contents(tiny_model_dir):
     m = json.loads((tiny_model_dir / "manifest.json").read_text())
-    for key in ("format_version", "library_versions", "taxonomy", "taxonomy_hash", "training_data", "thresholds", "training_metrics", "seed", "created", "files"):
+    for key in (
+        "format_version",
+        "library_versions",
+        "taxonomy",
+        "taxonomy_hash",
+        "training_data",
+        "thresholds",
+        "training_metrics",
+        "seed",
+        "created",
+        "files",
+    ):
         assert key in m, key
     for lib in ("narratives", "scikit-learn", "spacy", "numpy"):
         assert lib in m["library_versions"]

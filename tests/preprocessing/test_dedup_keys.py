@@ -12,7 +12,9 @@ def test_near_duplicates_cluster_together():
         "month in Baku, after a pause of almost a year caused by disagreements over maps."
     )
     syndicated = base.replace("Tuesday", "Wednesday") + " (Reuters)"
-    other = "Heavy snow closed the mountain pass between Georgia and Armenia for two days this week."
+    other = (
+        "Heavy snow closed the mountain pass between Georgia and Armenia for two days this week."
+    )
     groups = near_duplicate_groups([base, other, syndicated, base.upper()])
     assert groups[0] == groups[2] == groups[3]
     assert groups[1] != groups[0]

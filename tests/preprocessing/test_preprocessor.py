@@ -68,7 +68,10 @@ def test_classify_line(line, kind):
     [
         ("Moscow says the West is to blame for everything that happened this year.", "en"),
         ("Москва заявляет, что во всём виноват Запад и его союзники.", "xx-cyrl"),
-        ("Die Regierung in Berlin hat heute neue Sanktionen gegen Russland beschlossen und angekündigt.", "xx-latn"),
+        (
+            "Die Regierung in Berlin hat heute neue Sanktionen gegen Russland beschlossen und angekündigt.",
+            "xx-latn",
+        ),
         ("!!! ??? 123", "en"),
     ],
     ids=["english", "russian", "german", "punctuation"],
@@ -80,7 +83,9 @@ def test_language_flag(pre, text, lang):
 
 
 def test_cues_and_actors(pre):
-    seg = pre.segment(["Putin says Ukraine is an artificial state created by Lenin, and NATO is at our borders."])[0]
+    seg = pre.segment(
+        ["Putin says Ukraine is an artificial state created by Lenin, and NATO is at our borders."]
+    )[0]
     doc = seg.document
     assert doc.cues.get("artificial_state", 0) >= 2
     assert doc.actors.get("russia") and doc.actors.get("ukraine") and doc.actors.get("nato")

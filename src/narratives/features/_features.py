@@ -129,20 +129,36 @@ class NarrativeFeatures(TransformerMixin, BaseEstimator):
         for r, p in enumerate(X):
             for k, c in p.cues.items():
                 if k in cue_idx:
-                    rows.append(r), cols.append(cue_idx[k]), vals.append(self.cue_weight * np.log1p(c))
+                    (
+                        rows.append(r),
+                        cols.append(cue_idx[k]),
+                        vals.append(self.cue_weight * np.log1p(c)),
+                    )
             by_type: dict[str, int] = {}
             for k, c in p.actors.items():
                 if k in act_idx:
-                    rows.append(r), cols.append(act_idx[k]), vals.append(self.actor_weight * np.log1p(c))
+                    (
+                        rows.append(r),
+                        cols.append(act_idx[k]),
+                        vals.append(self.actor_weight * np.log1p(c)),
+                    )
                     t = f"type:{gaz[k].get('type', 'other')}"
                     by_type[t] = by_type.get(t, 0) + c
             for t, c in by_type.items():
-                rows.append(r), cols.append(act_idx[t]), vals.append(self.actor_weight * np.log1p(c))
+                (
+                    rows.append(r),
+                    cols.append(act_idx[t]),
+                    vals.append(self.actor_weight * np.log1p(c)),
+                )
             stance = dict(p.stance)
             stance["quotes"] = p.text.count('"') // 2
             for k, c in stance.items():
                 if k in st_idx and c:
-                    rows.append(r), cols.append(st_idx[k]), vals.append(self.stance_weight * np.log1p(c))
+                    (
+                        rows.append(r),
+                        cols.append(st_idx[k]),
+                        vals.append(self.stance_weight * np.log1p(c)),
+                    )
         shape = (len(X), off_s + len(self.stance_keys_))
         return sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=shape)
 
@@ -165,7 +181,7 @@ class NarrativeFeatures(TransformerMixin, BaseEstimator):
         names += [f"stance:{s}" for s in self.stance_keys_]
         return np.asarray(names, dtype=object)
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         return tags

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._exceptions import InputError
 from ..preprocessing._preprocessor import _as_taxonomy
 
-__all__ = ["NarrativeClassifier", "STANCES"]
+__all__ = ["STANCES", "NarrativeClassifier"]
 
 log = logging.getLogger(__name__)
 STANCES = ("promotes", "reports", "none")
@@ -30,7 +30,9 @@ def _labels_matrix(y: Any, labels: list[str], none_label: str) -> np.ndarray:
         y = y.toarray()
     if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype != object:
         if y.shape[1] != len(labels):
-            raise InputError(f"indicator matrix has {y.shape[1]} columns; the taxonomy has {len(labels)} fine labels")
+            raise InputError(
+                f"indicator matrix has {y.shape[1]} columns; the taxonomy has {len(labels)} fine labels"
+            )
         return (y > 0).astype(np.int8)
     index = {lab: i for i, lab in enumerate(labels)}
     Y = np.zeros((len(y), len(labels)), dtype=np.int8)
@@ -53,7 +55,9 @@ def _labels_matrix(y: Any, labels: list[str], none_label: str) -> np.ndarray:
     return Y
 
 
-def _best_threshold(p: np.ndarray, y: np.ndarray, floor: float, ceiling: float, beta: float = 1.0) -> tuple[float, float]:
+def _best_threshold(
+    p: np.ndarray, y: np.ndarray, floor: float, ceiling: float, beta: float = 1.0
+) -> tuple[float, float]:
     """Threshold maximising F-beta of ``p >= t`` (ties: the one nearest 0.5), and the F1 there."""
     pos = int(y.sum())
     if pos == 0:
@@ -192,7 +196,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     def _fit_all(self, X: Any, Y: np.ndarray) -> list[Any]:
         base = self._base()
         return Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one)(base, X, Y[:, j], self.calibration, self.calibration_cv, self.random_state)
+            delayed(_fit_one)(
+                base, X, Y[:, j], self.calibration, self.calibration_cv, self.random_state
+            )
             for j in range(Y.shape[1])
         )
 
@@ -243,11 +249,17 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             for j in range(Y.shape[1]):
                 if n_pos[j] >= 2:
                     thresholds[j], oof_f1[j] = _best_threshold(
-                        oof[:, j], Y[:, j], self.threshold_floor, self.threshold_ceiling, self.threshold_beta
+                        oof[:, j],
+                        Y[:, j],
+                        self.threshold_floor,
+                        self.threshold_ceiling,
+                        self.threshold_beta,
                     )
         labels = self.fine_labels_ + self.coarse_labels_
         n_lab = len(labels)
-        self.thresholds_ = {lab: float(t) for lab, t in zip(labels, thresholds[:n_lab], strict=True)}
+        self.thresholds_ = {
+            lab: float(t) for lab, t in zip(labels, thresholds[:n_lab], strict=True)
+        }
         self.support_ = {lab: int(n) for lab, n in zip(labels, n_pos[:n_lab], strict=True)}
         self.decision_ = {"none_gate": None, "scale": 1.0, "top1": False, "objective": "label_f1"}
         if oof is not None and self.threshold_objective in ("auto", "samples_f1"):
@@ -258,20 +270,30 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.stance_estimator_ = None
         stance_acc = None
         if stance is not None:
-            st = np.asarray([s if s in ("promotes", "reports") else "" for s in stance], dtype=object)
+            st = np.asarray(
+                [s if s in ("promotes", "reports") else "" for s in stance], dtype=object
+            )
             mask = (st != "") & (Yf.sum(axis=1) > 0)
             if mask.sum() >= 4 and len(set(st[mask])) == 2:
                 est = LogisticRegression(
-                    C=self.stance_C, class_weight="balanced", solver="liblinear", max_iter=2000,
+                    C=self.stance_C,
+                    class_weight="balanced",
+                    solver="liblinear",
+                    max_iter=2000,
                     random_state=self.random_state,
                 )
                 yy = (st[mask] == "promotes").astype(int)
                 self.stance_estimator_ = est.fit(X[mask], yy)
                 if oof is not None:
-                    stance_acc = self._stance_oof(X[mask], yy, None if groups is None else np.asarray(groups)[mask])
+                    stance_acc = self._stance_oof(
+                        X[mask], yy, None if groups is None else np.asarray(groups)[mask]
+                    )
         self.training_metrics_ = {
             "n_train": int(X.shape[0]),
-            "oof_f1": {lab: (None if np.isnan(v) else round(float(v), 4)) for lab, v in zip(labels, oof_f1, strict=True)},
+            "oof_f1": {
+                lab: (None if np.isnan(v) else round(float(v), 4))
+                for lab, v in zip(labels, oof_f1, strict=True)
+            },
             "oof_macro_f1_fine": _nanmean(oof_f1[: len(self.fine_labels_)]),
             "oof_macro_f1_coarse": _nanmean(oof_f1[len(self.fine_labels_) :]),
             "oof_stance_accuracy": stance_acc,
@@ -312,7 +334,12 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         for gate in np.arange(0.2, 0.91, 0.05):
             for scale in (0.6, 0.8, 1.0, 1.2, 1.5, 2.0):
                 for top1 in (False, True):
-                    d = {"none_gate": round(float(gate), 2), "scale": scale, "top1": top1, "objective": "samples_f1"}
+                    d = {
+                        "none_gate": round(float(gate), 2),
+                        "scale": scale,
+                        "top1": top1,
+                        "objective": "samples_f1",
+                    }
                     s = score(d)
                     if s > best_s + 1e-9:
                         best, best_s = d, s
@@ -332,7 +359,11 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         if groups is not None:
             g = np.asarray(groups)
             k = min(k, len(np.unique(g)))
-            return list(GroupKFold(n_splits=k, shuffle=True, random_state=self.random_state).split(np.zeros(n), groups=g))
+            return list(
+                GroupKFold(n_splits=k, shuffle=True, random_state=self.random_state).split(
+                    np.zeros(n), groups=g
+                )
+            )
         return list(KFold(k, shuffle=True, random_state=self.random_state).split(np.zeros(n)))
 
     def _oof(self, X: Any, Y: np.ndarray, groups: Sequence[Any] | None) -> np.ndarray:
@@ -342,7 +373,16 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         folds = self._folds(X.shape[0], groups)
         for tr, _te in folds:
             for j in range(Y.shape[1]):
-                jobs.append(delayed(_fit_one)(base, X[tr], Y[tr, j], self.calibration, self.calibration_cv, self.random_state))
+                jobs.append(
+                    delayed(_fit_one)(
+                        base,
+                        X[tr],
+                        Y[tr, j],
+                        self.calibration,
+                        self.calibration_cv,
+                        self.random_state,
+                    )
+                )
         fitted = Parallel(n_jobs=self.n_jobs)(jobs)
         i = 0
         for _tr, te in folds:
@@ -358,7 +398,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         for tr, te in self._folds(X.shape[0], groups):
             if len(set(y[tr])) < 2:
                 continue
-            est = LogisticRegression(C=self.stance_C, class_weight="balanced", solver="liblinear", max_iter=2000).fit(X[tr], y[tr])
+            est = LogisticRegression(
+                C=self.stance_C, class_weight="balanced", solver="liblinear", max_iter=2000
+            ).fit(X[tr], y[tr])
             correct += int((est.predict(X[te]) == y[te]).sum())
         return round(correct / len(y), 4)
 
@@ -423,7 +465,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             est = est.calibrated_classifiers_[0].estimator
         return np.asarray(est.coef_).ravel()
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.input_tags.sparse = True
@@ -434,7 +476,9 @@ def _samples_f1(Y: np.ndarray, D: np.ndarray) -> float:
     """Mean per-row F1 where an empty row means the none label (as in SemEval)."""
     gy, gd = Y.sum(axis=1), D.sum(axis=1)
     tp = (Y & D).sum(axis=1)
-    f1 = np.where((gy == 0) & (gd == 0), 1.0, 2 * tp / np.maximum(gy + gd + (gy == 0) + (gd == 0), 1))
+    f1 = np.where(
+        (gy == 0) & (gd == 0), 1.0, 2 * tp / np.maximum(gy + gd + (gy == 0) + (gd == 0), 1)
+    )
     # none vs labels: a row with gold none and predicted labels (or vice versa) scores 0.
     return float(f1.mean())
 

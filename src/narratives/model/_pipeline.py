@@ -35,7 +35,14 @@ class NarrativePipeline(Pipeline):
     ['artificial_state']
     """
 
-    def fit(self, X: Any, y: Any = None, stance: Sequence[Any] | None = None, groups: Any = None, **params: Any):
+    def fit(
+        self,
+        X: Any,
+        y: Any = None,
+        stance: Sequence[Any] | None = None,
+        groups: Any = None,
+        **params: Any,
+    ):
         if stance is not None:
             params["classifier__stance"] = stance
         if groups is not None:
@@ -57,7 +64,9 @@ class NarrativePipeline(Pipeline):
         """Decisions for raw texts: :meth:`NarrativeClassifier.decide` plus the relevance gate."""
         return self.decide_processed(self.named_steps["preprocess"].transform(list(X)))
 
-    def decide_processed(self, processed: Sequence[Processed], relevant: Sequence[bool] | None = None) -> dict[str, Any]:
+    def decide_processed(
+        self, processed: Sequence[Processed], relevant: Sequence[bool] | None = None
+    ) -> dict[str, Any]:
         """Like :meth:`decide` for already preprocessed units (skips the spaCy stage).
 
         ``relevant`` overrides the relevance gate per row (e.g. computed on the whole document a
@@ -107,7 +116,10 @@ def make_pipeline(taxonomy: Any = None, memory: Any = None, **params: Any) -> Na
         [
             ("preprocess", registry.architectures.get("narratives.Preprocessor.v1")(taxonomy=tax)),
             ("features", registry.architectures.get("narratives.TfidfFeatures.v1")(taxonomy=tax)),
-            ("classifier", registry.architectures.get("narratives.LinearClassifier.v1")(taxonomy=tax)),
+            (
+                "classifier",
+                registry.architectures.get("narratives.LinearClassifier.v1")(taxonomy=tax),
+            ),
         ],
         memory=memory,
     )

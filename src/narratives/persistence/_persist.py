@@ -36,7 +36,14 @@ from .._exceptions import (
     UntrustedModelError,
 )
 
-__all__ = ["FORMAT_VERSION", "TRUSTED_TYPES", "check_model_path", "load_pipeline", "read_manifest", "save_pipeline"]
+__all__ = [
+    "FORMAT_VERSION",
+    "TRUSTED_TYPES",
+    "check_model_path",
+    "load_pipeline",
+    "read_manifest",
+    "save_pipeline",
+]
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +85,12 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def save_pipeline(pipeline: Any, path: str | Path, manifest: dict[str, Any], extra_files: dict[str, str] | None = None) -> Path:
+def save_pipeline(
+    pipeline: Any,
+    path: str | Path,
+    manifest: dict[str, Any],
+    extra_files: dict[str, str] | None = None,
+) -> Path:
     """Write ``pipeline`` and ``manifest`` to the directory ``path`` atomically.
 
     The directory is assembled next to its final place and renamed into it, so an interrupted save
@@ -106,7 +118,9 @@ def save_pipeline(pipeline: Any, path: str | Path, manifest: dict[str, Any], ext
         }
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
-        (tmp / MANIFEST_FILE).write_text(json.dumps(full, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+        (tmp / MANIFEST_FILE).write_text(
+            json.dumps(full, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+        )
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=parent))
             os.replace(path, old / path.name)
@@ -144,7 +158,9 @@ def check_model_path(path: str | Path) -> Path:
         with tempfile.TemporaryFile(dir=ancestor):
             pass
     except OSError:
-        raise InputError(f"cannot save a model under {ancestor}: the folder is not writable") from None
+        raise InputError(
+            f"cannot save a model under {ancestor}: the folder is not writable"
+        ) from None
     return path
 
 
@@ -180,16 +196,28 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         )
     for key in _DICT_FIELDS:
         if key in manifest and not isinstance(manifest[key], dict):
-            raise ModelIntegrityError(f"corrupt manifest in {path}: {key!r} is a {type(manifest[key]).__name__}, not an object")
+            raise ModelIntegrityError(
+                f"corrupt manifest in {path}: {key!r} is a {type(manifest[key]).__name__}, not an object"
+            )
     for key in ("files", "library_versions"):
         bad = [k for k, v in manifest.get(key, {}).items() if not isinstance(v, str)]
         if bad:
-            raise ModelIntegrityError(f"corrupt manifest in {path}: {key}[{bad[0]!r}] is not a string")
+            raise ModelIntegrityError(
+                f"corrupt manifest in {path}: {key}[{bad[0]!r}] is not a string"
+            )
     return manifest
 
 
 #: Manifest fields that must be JSON objects when present (a hostile manifest must not crash us).
-_DICT_FIELDS = ("files", "library_versions", "training_data", "training_metrics", "thresholds", "taxonomy", "params")
+_DICT_FIELDS = (
+    "files",
+    "library_versions",
+    "training_data",
+    "training_metrics",
+    "thresholds",
+    "taxonomy",
+    "params",
+)
 
 
 def _minor(v: str) -> tuple[str, ...]:
@@ -212,11 +240,15 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
         raise ModelIntegrityError(f"model {path} is incomplete: {PIPELINE_FILE} is missing")
     expected = manifest.get("files", {}).get(PIPELINE_FILE)
     if expected != _sha256(ppath):
-        raise ModelIntegrityError(f"model {path} is corrupt: {PIPELINE_FILE} does not match its manifest hash")
+        raise ModelIntegrityError(
+            f"model {path} is corrupt: {PIPELINE_FILE} does not match its manifest hash"
+        )
     try:
         untrusted = set(sio.get_untrusted_types(file=ppath))
     except Exception as exc:  # not a zip, bad schema...
-        raise ModelIntegrityError(f"model {path}: {PIPELINE_FILE} is not a valid skops file ({type(exc).__name__})") from None
+        raise ModelIntegrityError(
+            f"model {path}: {PIPELINE_FILE} is not a valid skops file ({type(exc).__name__})"
+        ) from None
     unexpected = sorted(untrusted - set(TRUSTED_TYPES))
     if unexpected:
         raise UntrustedModelError(
@@ -225,7 +257,11 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
     try:
         pipeline = sio.load(ppath, trusted=sorted(untrusted))
     except Exception as exc:
-        raise ModelIntegrityError(f"model {path}: cannot load {PIPELINE_FILE} ({type(exc).__name__}: {exc})".splitlines()[0]) from None
+        raise ModelIntegrityError(
+            f"model {path}: cannot load {PIPELINE_FILE} ({type(exc).__name__}: {exc})".splitlines()[
+                0
+            ]
+        ) from None
     _check_pipeline(pipeline, path)
     return pipeline, manifest
 
@@ -240,9 +276,13 @@ def _check_pipeline(pipeline: Any, path: Path) -> None:
     from ..model import NarrativePipeline
 
     if not isinstance(pipeline, NarrativePipeline):
-        raise ModelIntegrityError(f"model {path}: {PIPELINE_FILE} holds a {type(pipeline).__name__}, not a narratives pipeline")
+        raise ModelIntegrityError(
+            f"model {path}: {PIPELINE_FILE} holds a {type(pipeline).__name__}, not a narratives pipeline"
+        )
     for key, value in pipeline.get_params(deep=True).items():
-        if key.endswith("spacy_model") and not (isinstance(value, str) and _SPACY_NAME.match(value)):
+        if key.endswith("spacy_model") and not (
+            isinstance(value, str) and _SPACY_NAME.match(value)
+        ):
             raise UntrustedModelError(
                 f"model {path} asks for the spaCy pipeline {str(value)[:80]!r}; a model may only name "
                 "'blank:<lang>' or an installed spaCy package, not a path"

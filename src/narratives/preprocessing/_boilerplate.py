@@ -21,7 +21,9 @@ _BOILERPLATE = re.compile(
     )""",
     re.I | re.X,
 )
-_ONLY_LINKS = re.compile(r"^\s*(?:(?:https?://|www\.)\S+|#\w+|@\w+|[|•·>\-–—*]+)(?:\s+(?:(?:https?://|www\.)\S+|#\w+|@\w+|[|•·>\-–—*]+))*\s*$")
+_ONLY_LINKS = re.compile(
+    r"^\s*(?:(?:https?://|www\.)\S+|#\w+|@\w+|[|•·>\-–—*]+)(?:\s+(?:(?:https?://|www\.)\S+|#\w+|@\w+|[|•·>\-–—*]+))*\s*$"
+)
 _TERMINAL = frozenset(".!?:;,\"')»…")
 
 
@@ -50,11 +52,36 @@ def classify_line(line: str) -> str:
         if alpha:
             caps = sum(1 for w in alpha if w[0].isupper())
             small = sum(1 for w in alpha if w.lower() in _SMALL_WORDS)
-            if s.isupper() or caps + small >= len(alpha) and caps >= max(1, len(alpha) // 2):
+            if s.isupper() or (caps + small >= len(alpha) and caps >= max(1, len(alpha) // 2)):
                 return "heading"
     return "text"
 
 
 _SMALL_WORDS = frozenset(
-    "a an and as at but by for from in into of on or over the to up via vs with is are was".split()
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "but",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "over",
+        "the",
+        "to",
+        "up",
+        "via",
+        "vs",
+        "with",
+        "is",
+        "are",
+        "was",
+    ]
 )

@@ -35,7 +35,9 @@ _SPECIAL = re.compile(
     r"|(?P<map>[" + "".join(re.escape(c) for c in _CHAR_MAP) + r"])",
     re.S,
 )
-_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b", re.I)
+_BLOCK_TAGS = re.compile(
+    r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ def _replacement(m: re.Match[str]) -> str:
         if out == s:
             return s
         out = "".join(_CHAR_MAP.get(c, c) for c in out)
-        return "" if _SPECIAL.fullmatch(out) and _SPECIAL.fullmatch(out).lastgroup == "ctrl" else out
+        return (
+            "" if _SPECIAL.fullmatch(out) and _SPECIAL.fullmatch(out).lastgroup == "ctrl" else out
+        )
     if kind == "hspace":
         return " "
     if kind == "nl":

@@ -163,7 +163,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         """Document-level :class:`Processed` record per text (boilerplate left out)."""
         return [s.document for s in self.segment(X)]
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
@@ -199,7 +199,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 owners.append((i, b_start))
                 blocks.append(b_text)
         per_doc: list[list[tuple[int, Any]]] = [[] for _ in texts]
-        for (i, b_start), doc in zip(owners, nlp.pipe(blocks, batch_size=self.batch_size), strict=True):
+        for (i, b_start), doc in zip(
+            owners, nlp.pipe(blocks, batch_size=self.batch_size), strict=True
+        ):
             per_doc[i].append((b_start, doc))
         return [
             self._segment_one(original, norm, truncated, per_doc[i], matchers, lemmatize)

@@ -15,7 +15,7 @@ from spacy.tokens import Doc
 
 from .._exceptions import InputError
 
-__all__ = ["build_nlp", "Matchers", "load_gazetteer"]
+__all__ = ["Matchers", "build_nlp", "load_gazetteer"]
 
 log = logging.getLogger(__name__)
 DEFAULT_SPACY = "blank:en"
@@ -81,7 +81,9 @@ class Matchers:
     Match ids are strings: ``"cue:<frame>"``, ``"stance:<stance>"``, ``"actor:<key>"``.
     """
 
-    def __init__(self, nlp: Language, cues: dict[str, list[str]], stance_cues: dict[str, list[str]]):
+    def __init__(
+        self, nlp: Language, cues: dict[str, list[str]], stance_cues: dict[str, list[str]]
+    ):
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         make = nlp.make_doc
