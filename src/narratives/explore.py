@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ._exceptions import InputError
+from .io._training import as_list as _io_as_list
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -94,25 +95,7 @@ def as_list(value: Any) -> list[str]:
     >>> as_list('["a", "b"]'), as_list("a;b"), as_list(None), as_list(("x",))
     (['a', 'b'], ['a', 'b'], [], ['x'])
     """
-    if value is None:
-        return []
-    if isinstance(value, float) and value != value:
-        return []
-    if isinstance(value, str):
-        s = value.strip()
-        if s.startswith("["):
-            try:
-                return [str(x) for x in json.loads(s)]
-            except json.JSONDecodeError:
-                pass
-        return [p.strip() for p in s.split(";") if p.strip()]
-    if isinstance(value, Mapping):
-        return [str(k) for k in value]
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, (list, tuple, set)):
-        return [str(x) for x in value]
-    return [str(value)]
+    return _io_as_list(value)
 
 
 def _as_scores(value: Any) -> dict[str, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,22 +30,38 @@ class LabelledData:
     source: str = ""
 
 
-def _as_list(v: Any) -> list[str]:
-    if v is None or (isinstance(v, float) and v != v):
+def as_list(value: Any, strict: bool = False) -> list[str]:
+    """A label or list cell as a list of strings.
+
+    Accepts lists, tuples, sets, arrays, JSON list strings, ``;``-joined strings and mappings (their
+    keys); None and NaN are empty. With ``strict``, any other value (a number...) is an
+    :class:`InputError` instead of a one-element list.
+    """
+    if value is None or (isinstance(value, float) and value != value):
         return []
-    if isinstance(v, str):
-        s = v.strip()
+    if isinstance(value, str):
+        s = value.strip()
         if s.startswith("["):
             try:
                 return [str(x) for x in json.loads(s)]
             except json.JSONDecodeError:
                 pass
         return [p.strip() for p in s.split(";") if p.strip()]
-    if hasattr(v, "tolist"):
-        v = v.tolist()
-    if not isinstance(v, (list, tuple, set)):
-        raise InputError(f"labels must be a list or a ';'-joined string, not {type(v).__name__} ({str(v)[:40]!r})")
-    return [str(x) for x in v]
+    if isinstance(value, Mapping):
+        return [str(k) for k in value]
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple, set)):
+        return [str(x) for x in value]
+    if strict:
+        raise InputError(
+            f"labels must be a list or a ';'-joined string, not {type(value).__name__} ({str(value)[:40]!r})"
+        )
+    return [str(value)]
+
+
+def _as_list(v: Any) -> list[str]:
+    return as_list(v, strict=True)
 
 
 def read_semeval(path: str | Path) -> LabelledData:
