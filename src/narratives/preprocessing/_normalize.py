@@ -81,6 +81,15 @@ class Normalized:
             return i
         return self._norm_starts[k + 1] if k + 1 < len(self._norm_starts) else len(self.text)
 
+    def snap_back(self, i: int) -> int:
+        """``i`` moved back to the start of the replaced piece it falls inside (else unchanged)."""
+        if i <= 0 or i >= len(self.text):
+            return i
+        k = bisect.bisect_right(self._norm_starts, i) - 1
+        if k < 0 or self._verbatim[k]:
+            return i
+        return self._norm_starts[k]
+
     def span_to_original(self, start: int, end: int) -> tuple[int, int]:
         """Original ``(start, end)`` of the normalised span ``[start, end)``."""
         if end <= start:

@@ -20,7 +20,7 @@ from ._boilerplate import classify_line
 from ._dedup import exact_key
 from ._language import guess_language
 from ._normalize import normalize
-from ._spacy import DEFAULT_SPACY, Matchers, build_nlp
+from ._spacy import DEFAULT_SPACY, LookupForms, Matchers, build_nlp, token_form
 
 __all__ = ["Passage", "Preprocessor", "Processed", "Segmented"]
 
@@ -80,23 +80,19 @@ def _as_taxonomy(taxonomy: Any) -> Taxonomy:
     return Taxonomy.load(taxonomy)
 
 
+# Components of a blank: pipeline that LookupForms replaces.
+_LEXICAL_PIPES = ("narratives_line_breaks", "sentencizer", "lemmatizer")
+
+
+@functools.lru_cache(maxsize=8)
+def _lookup_forms(spacy_model: str, lemmatize: bool) -> LookupForms:
+    return LookupForms(build_nlp(spacy_model, lemmatize), lemmatize)
+
+
 @functools.lru_cache(maxsize=16)
 def _matchers(spacy_model: str, lemmatize: bool, cue_blob: str) -> Matchers:
     cues, stance = json.loads(cue_blob)
     return Matchers(build_nlp(spacy_model, lemmatize), cues, stance)
-
-
-def _token_form(tok: Any, lemmatize: bool) -> str | None:
-    if tok.is_space or tok.is_punct:
-        return None
-    if tok.like_url:
-        return "<url>"
-    if tok.like_num and any(c.isdigit() for c in tok.text):
-        return "<num>"
-    if lemmatize:
-        lemma = tok.lemma_
-        return (lemma or tok.text).lower()
-    return tok.lower_
 
 
 class Preprocessor(TransformerMixin, BaseEstimator):
@@ -198,17 +194,26 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             for b_start, b_text in _blocks(norm.text):
                 owners.append((i, b_start))
                 blocks.append(b_text)
-        per_doc: list[list[tuple[int, Any]]] = [[] for _ in texts]
-        for (i, b_start), doc in zip(
-            owners, nlp.pipe(blocks, batch_size=self.batch_size), strict=True
-        ):
-            per_doc[i].append((b_start, doc))
+        per_doc: list[list[tuple[int, str, Any]]] = [[] for _ in texts]
+        # blank: pipelines lemmatise by lookup, which depends on the token text alone: skip the
+        # component and compute each distinct token's form once.
+        lookup = (
+            _lookup_forms(self.spacy_model, self.lemmatize)
+            if self.spacy_model.startswith("blank:")
+            else None
+        )
+        disable = [] if lookup is None else [n for n in nlp.pipe_names if n in _LEXICAL_PIPES]
+        docs = nlp.pipe(blocks, batch_size=self.batch_size, disable=disable)
+        for (i, b_start), b_text, doc in zip(owners, blocks, docs, strict=True):
+            per_doc[i].append((b_start, b_text, doc))
         return [
-            self._segment_one(original, norm, truncated, per_doc[i], matchers, lemmatize)
+            self._segment_one(original, norm, truncated, per_doc[i], matchers, lemmatize, lookup)
             for i, (original, norm, truncated) in enumerate(prepared)
         ]
 
-    def _segment_one(self, original, norm, truncated, docs, matchers, lemmatize) -> Segmented:
+    def _segment_one(
+        self, original, norm, truncated, docs, matchers, lemmatize, lookup=None
+    ) -> Segmented:
         ntext = norm.text
         # Line kinds, indexed by normalised line start.
         line_starts, line_kinds, para_breaks = [], [], set()
@@ -224,17 +229,23 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         # Sentences as (norm start, norm end, line index, tokens) with tokens (norm start, form).
         sents = []
         matches: list[tuple[str, int, int]] = []
-        for b_start, doc in docs:
+        for b_start, dtext, doc in docs:
             for mid, s, e in matchers(doc):
                 matches.append((mid, b_start + s, b_start + e))
-            for sent in doc.sents:
-                toks = [(b_start + t.idx, _token_form(t, lemmatize)) for t in sent]
-                toks = [(p, f) for p, f in toks if f is not None]
-                stripped = sent.text.strip()
+            if lookup is not None:
+                forms, doc_sents = lookup(doc)
+            else:
+                forms = [token_form(t, lemmatize) for t in doc]
+                doc_sents = [(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
+            idx = doc.to_array("IDX").tolist()
+            for t0, t1, c0, c1 in doc_sents:
+                toks = [(b_start + idx[k], forms[k]) for k in range(t0, t1) if forms[k] is not None]
+                stext = dtext[c0:c1]
+                stripped = stext.strip()
                 if not stripped:
                     continue
-                lead = len(sent.text) - len(sent.text.lstrip())
-                s0 = b_start + sent.start_char + lead
+                lead = len(stext) - len(stext.lstrip())
+                s0 = b_start + c0 + lead
                 s1 = s0 + len(stripped)
                 li = bisect.bisect_right(line_starts, s0) - 1
                 sents.extend(self._split_long(s0, s1, li, toks))
@@ -318,7 +329,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 start, chunk = p, []
             chunk.append((p, f))
         # Tokens without feature forms (punctuation runs) can still leave a giant span: hard cut.
-        pieces = out + [(start, s1, li, chunk)]
+        pieces = [*out, (start, s1, li, chunk)]
         final = []
         for a, b, li_, ch in pieces:
             while b - a > cap:
@@ -362,12 +373,16 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
 
 def _snap_sentences(sents: list, norm: Any) -> list:
-    """Move sentence boundaries that fall inside a replaced piece (``\u2026`` -> ``...``) to its
-    end, so no two sentences share one original character; a sentence left empty joins the one
-    before it."""
+    """Move sentence boundaries that fall inside a replaced piece (``\u2026`` -> ``...``) out of
+    it, so no two sentences share one original character: a start goes back to the piece's start
+    when the sentence before ends there (so the piece stays covered; e.g. a line break composed
+    with a combining mark), else forward to its end like every end; a sentence left empty joins
+    the one before it."""
     out: list = []
     for s0, s1, li, toks in sents:
-        s0, s1 = norm.snap(s0), norm.snap(s1)
+        back = norm.snap_back(s0)
+        s0 = back if back < s0 and (not out or out[-1][1] <= back) else norm.snap(s0)
+        s1 = norm.snap(s1)
         if out and s0 < out[-1][1]:
             s0 = out[-1][1]
         if s0 >= s1:
