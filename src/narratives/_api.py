@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from importlib import resources
 from pathlib import Path
@@ -26,10 +27,8 @@ def default_model_path() -> Path:
     """Where the embedded default model lives (repository checkout or installed wheel)."""
     here = Path(__file__).resolve()
     candidates = [here.parents[2] / "models" / "default"]
-    try:
+    with contextlib.suppress(ModuleNotFoundError, TypeError):
         candidates.append(Path(str(resources.files("narratives").joinpath("_default_model"))))
-    except (ModuleNotFoundError, TypeError):
-        pass
     for c in candidates:
         if (c / "manifest.json").is_file():
             return c

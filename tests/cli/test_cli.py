@@ -110,7 +110,7 @@ def test_rejects_file_and_exit_code(capsys, tmp_path, tiny_model_dir):
         b'{"id": "bytes", "text": "caf\xe9"}\n'
     )
     out = tmp_path / "out.jsonl"
-    code, stdout, _ = run(capsys, "tag", src, "-o", out, "--model", tiny_model_dir)
+    code, _stdout, _ = run(capsys, "tag", src, "-o", out, "--model", tiny_model_dir)
     assert code == 1
     rejects = [
         json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()

@@ -16,7 +16,7 @@ def fitted(tiny_df):
 
 
 def test_decisions_are_consistent(fitted, tiny_df):
-    dec = fitted.decide(tiny_df["text"].tolist() + ["Completely unrelated: the cat slept all day."])
+    dec = fitted.decide([*tiny_df["text"].tolist(), "Completely unrelated: the cat slept all day."])
     tax = fitted.taxonomy
     for frames, families, stance in zip(dec["frames"], dec["families"], dec["stance"], strict=True):
         real = [f for f in frames if f != tax.none_label]

@@ -64,13 +64,13 @@ def test_missing_directory(tmp_path):
 
 def test_incompatible_format_version(copy):
     _edit_manifest(copy, format_version="99.0")
-    with pytest.raises(ModelVersionError, match="format 99.0"):
+    with pytest.raises(ModelVersionError, match=r"format 99\.0"):
         narratives.load(copy)
 
 
 def test_incompatible_sklearn_version(copy):
     _edit_manifest(copy, library_versions={"scikit-learn": "0.1.0"})
-    with pytest.raises(ModelVersionError, match="scikit-learn 0.1.0"):
+    with pytest.raises(ModelVersionError, match=r"scikit-learn 0\.1\.0"):
         narratives.load(copy)
 
 

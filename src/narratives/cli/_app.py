@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from enum import Enum, StrEnum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +30,7 @@ err = Console(stderr=True, soft_wrap=True)
 EXIT_OK, EXIT_REJECTS, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3, 70
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     passage = "passage"
     document = "document"
 
@@ -40,7 +40,7 @@ class Engine(StrEnum):
     dask = "dask"
 
 
-class InFormat(str, Enum):
+class InFormat(StrEnum):
     auto = "auto"
     jsonl = "jsonl"
     csv = "csv"
@@ -49,10 +49,20 @@ class InFormat(str, Enum):
     semeval = "semeval"
 
 
-ModelOpt = Annotated[Path | None, typer.Option("--model", "-m", help="Model directory (default: the embedded default model).")]
-FormatOpt = Annotated[InFormat, typer.Option("--format", "-f", help="Input format; auto guesses from the path.")]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", "-m", help="Model directory (default: the embedded default model)."),
+]
+FormatOpt = Annotated[
+    InFormat, typer.Option("--format", "-f", help="Input format; auto guesses from the path.")
+]
 TextCol = Annotated[str, typer.Option("--text-column", help="Column holding the text.")]
-IdCol = Annotated[str | None, typer.Option("--id-column", help="Column holding the id (default: 'id' if present, else the row number).")]
+IdCol = Annotated[
+    str | None,
+    typer.Option(
+        "--id-column", help="Column holding the id (default: 'id' if present, else the row number)."
+    ),
+]
 
 
 def _model(path: Path | None):
@@ -70,20 +80,37 @@ def _setup_logging(verbose: bool) -> None:
 
 
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False) -> None:
+def _main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")
+    ] = False,
+) -> None:
     _setup_logging(verbose)
 
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Argument(help="Labelled data: JSONL/CSV/Parquet with text and frames (+stance), or a SemEval folder.")],
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled data: JSONL/CSV/Parquet with text and frames (+stance), or a SemEval folder."
+        ),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")],
     fmt: FormatOpt = InFormat.auto,
-    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy YAML/JSON (default: bundled, or SemEval's for SemEval data).")] = None,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(
+            "--taxonomy",
+            help="Taxonomy YAML/JSON (default: bundled, or SemEval's for SemEval data).",
+        ),
+    ] = None,
     text_column: TextCol = "text",
     id_column: IdCol = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    unit: Annotated[str, typer.Option(help="auto, passage or document: what one training text is.")] = "auto",
+    unit: Annotated[
+        str, typer.Option(help="auto, passage or document: what one training text is.")
+    ] = "auto",
     name: Annotated[str | None, typer.Option(help="Model name for the card.")] = None,
 ) -> None:
     """Train a model on labelled data and save it to a directory."""
@@ -91,7 +118,16 @@ def train(
     from ..persistence import check_model_path
 
     check_model_path(output)  # before training: never after an hour of work
-    model = train_fn(data, taxonomy=taxonomy, fmt=fmt.value, text_column=text_column, id_column=id_column, seed=seed, unit=unit, name=name)
+    model = train_fn(
+        data,
+        taxonomy=taxonomy,
+        fmt=fmt.value,
+        text_column=text_column,
+        id_column=id_column,
+        seed=seed,
+        unit=unit,
+        name=name,
+    )
     model.save(output)
     tm = model.manifest.get("training_metrics", {})
     out.print(f"saved model to [bold]{output}[/] ({model.manifest['training_data']['n_texts']} texts; "
@@ -100,22 +136,88 @@ def train(
 
 @app.command()
 def tag(
-    input: Annotated[Path, typer.Argument(help="JSONL, CSV, Parquet, a .txt file, a folder of .txt files, or a SemEval folder.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file: .jsonl, .csv or .parquet (SemEval: any name).")],
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="JSONL, CSV, Parquet, a .txt file, a folder of .txt files, or a SemEval folder."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Output file: .jsonl, .csv or .parquet (SemEval: any name)."
+        ),
+    ],
     model: ModelOpt = None,
     unit: Annotated[Unit, typer.Option(help="One row per passage or per document.")] = Unit.passage,
     fmt: FormatOpt = InFormat.auto,
     text_column: TextCol = "text",
     id_column: IdCol = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Worker processes, each loading the model once (dask engine: LocalCluster workers). The output is the same for any number, in input order.")] = 1,
-    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per chunk (the unit of work, of checkpointing and of --resume).")] = 500,
-    max_chars: Annotated[int | None, typer.Option("--max-chars", min=1, help="Process at most this many characters of each document; longer documents are tagged up to the limit and flagged 'truncated' (default: the model's limit, 2,000,000).")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from its checkpoint OUTPUT.partial/ (finished chunks are not redone).")] = False,
-    restart: Annotated[bool, typer.Option("--restart", help="Discard the checkpoint of an interrupted run and start over.")] = False,
-    dedup: Annotated[bool, typer.Option("--dedup", help="Tag each exact or near-duplicate passage once and copy its labels to the copies.")] = False,
-    engine: Annotated[Engine, typer.Option("--engine", help="local (worker processes) or dask (a dask.distributed cluster; pip install 'narratives\\[dask]').")] = Engine.local,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster with --workers workers.")] = None,
-    progress_every: Annotated[float, typer.Option("--progress-every", min=0.0, help="Seconds between progress lines when stderr is not a terminal.")] = 10.0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Worker processes, each loading the model once (dask engine: LocalCluster workers). The output is the same for any number, in input order.",
+        ),
+    ] = 1,
+    chunk_rows: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Rows per chunk (the unit of work, of checkpointing and of --resume)."
+        ),
+    ] = 500,
+    max_chars: Annotated[
+        int | None,
+        typer.Option(
+            "--max-chars",
+            min=1,
+            help="Process at most this many characters of each document; longer documents are tagged up to the limit and flagged 'truncated' (default: the model's limit, 2,000,000).",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted run from its checkpoint OUTPUT.partial/ (finished chunks are not redone).",
+        ),
+    ] = False,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart", help="Discard the checkpoint of an interrupted run and start over."
+        ),
+    ] = False,
+    dedup: Annotated[
+        bool,
+        typer.Option(
+            "--dedup",
+            help="Tag each exact or near-duplicate passage once and copy its labels to the copies.",
+        ),
+    ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local (worker processes) or dask (a dask.distributed cluster; pip install 'narratives\\[dask]').",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (tcp://host:8786); default: a LocalCluster with --workers workers.",
+        ),
+    ] = None,
+    progress_every: Annotated[
+        float,
+        typer.Option(
+            "--progress-every",
+            min=0.0,
+            help="Seconds between progress lines when stderr is not a terminal.",
+        ),
+    ] = 10.0,
 ) -> None:
     """Tag a corpus with narrative frames and stance: streaming, parallel, resumable."""
     from ..engine import checkpoint_dir, tag_file
@@ -136,7 +238,9 @@ def tag(
         )  # fmt: skip
     except KeyboardInterrupt:
         if checkpoint_dir(output).is_dir():
-            out.print(f"checkpoint kept in {escape(str(checkpoint_dir(output)))}: run the same command with --resume to continue")
+            out.print(
+                f"checkpoint kept in {escape(str(checkpoint_dir(output)))}: run the same command with --resume to continue"
+            )
         raise
     _print_summary(summary)
     if summary.rejected:
@@ -172,7 +276,9 @@ def _print_summary(s) -> None:
         f"{s.seconds:.1f}s ({s.rows_per_second:.0f} rows/s, {s.workers} worker{'s' if s.workers > 1 else ''}, {s.engine} engine)"
     )
     if s.resumed_chunks:
-        out.print(f"resumed: {s.resumed_rows} input rows ({s.resumed_chunks} chunks) came from the checkpoint")
+        out.print(
+            f"resumed: {s.resumed_rows} input rows ({s.resumed_chunks} chunks) came from the checkpoint"
+        )
     if s.dedup_exact or s.dedup_near or s.dedup_documents:
         out.print(
             f"dedup: {s.dedup_skipped} passages tagged once and copied ({s.dedup_exact} exact, {s.dedup_near} near duplicates), "
@@ -194,9 +300,15 @@ def _first_rejects(path: str, n: int = 5) -> list[str]:
                     lines.append("...")
                     break
                 r = json.loads(raw)
-                where = "line" if str(r.get("source", "")).lower().endswith((".jsonl", ".ndjson", ".json")) else "row"
+                where = (
+                    "line"
+                    if str(r.get("source", "")).lower().endswith((".jsonl", ".ndjson", ".json"))
+                    else "row"
+                )
                 if isinstance(r.get("row"), int):
-                    where = f"{where} {r['row']}" + (f" (id {r['id']})" if r.get("id") is not None else "")
+                    where = f"{where} {r['row']}" + (
+                        f" (id {r['id']})" if r.get("id") is not None else ""
+                    )
                 else:
                     where = f"file {r.get('row')}"
                 lines.append(f"{where}: {r['reason']}")
@@ -207,11 +319,32 @@ def _first_rejects(path: str, n: int = 5) -> list[str]:
 
 @app.command()
 def summarize(
-    tagged: Annotated[Path, typer.Argument(help="Output of narratives tag (.parquet, .jsonl or .csv; passage or document rows).")],
-    by: Annotated[str | None, typer.Option("--by", help="Comma-separated columns to group by: outlet, countries (exploded), date:month (day/week/month/quarter/year); frames or families alone: one row per label.")] = None,
-    unit: Annotated[Unit, typer.Option(help="Count documents (a document has a frame when one of its passages has it) or passages.")] = Unit.document,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write the table to FILE.csv or FILE.md.")] = None,
-    stance: Annotated[bool, typer.Option("--stance/--no-stance", help="Add a share column per stance.")] = True,
+    tagged: Annotated[
+        Path,
+        typer.Argument(
+            help="Output of narratives tag (.parquet, .jsonl or .csv; passage or document rows)."
+        ),
+    ],
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Comma-separated columns to group by: outlet, countries (exploded), date:month (day/week/month/quarter/year); frames or families alone: one row per label.",
+        ),
+    ] = None,
+    unit: Annotated[
+        Unit,
+        typer.Option(
+            help="Count documents (a document has a frame when one of its passages has it) or passages."
+        ),
+    ] = Unit.document,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the table to FILE.csv or FILE.md."),
+    ] = None,
+    stance: Annotated[
+        bool, typer.Option("--stance/--no-stance", help="Add a share column per stance.")
+    ] = True,
 ) -> None:
     """Prevalence tables: the share of documents (or passages) with each frame, overall and per stance, by group."""
     from ..engine import summarize as summarize_fn
@@ -230,7 +363,12 @@ def summarize(
     for c in table.columns:
         t.add_column(str(c), justify="right" if c in shares or c in ("n", "total") else "left")
     for rec in table.itertuples(index=False, name=None):
-        t.add_row(*[f"{100 * v:.1f}%" if c in shares else escape(str(v)) for c, v in zip(table.columns, rec, strict=True)])
+        t.add_row(
+            *[
+                f"{100 * v:.1f}%" if c in shares else escape(str(v))
+                for c, v in zip(table.columns, rec, strict=True)
+            ]
+        )
     out.print(t)
     if output is not None:
         out.print(f"table written to {escape(str(output))}")
@@ -238,27 +376,83 @@ def summarize(
 
 @app.command()
 def evaluate(
-    data: Annotated[Path, typer.Argument(help="Labelled data (JSONL/CSV/Parquet or SemEval folder).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Report directory: metrics.json, report.md, report.html, oof_predictions.jsonl.")],
+    data: Annotated[
+        Path, typer.Argument(help="Labelled data (JSONL/CSV/Parquet or SemEval folder).")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Report directory: metrics.json, report.md, report.html, oof_predictions.jsonl.",
+        ),
+    ],
     model: ModelOpt = None,
     fmt: FormatOpt = InFormat.auto,
-    cv: Annotated[int | None, typer.Option(min=2, help="Cross-validate the pipeline and the baselines with K group-aware folds instead of scoring a model.")] = None,
+    cv: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            help="Cross-validate the pipeline and the baselines with K group-aware folds instead of scoring a model.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed (folds, training, bootstrap).")] = 0,
-    group_column: Annotated[str | None, typer.Option("--group-column", help="Column (e.g. source or outlet) whose values must not span folds.")] = None,
-    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy for --cv training (default: SemEval's for SemEval data, else bundled).")] = None,
-    baselines: Annotated[str, typer.Option(help="Comma-separated baselines for --cv: majority, cue_lexicon, spacy_bow; 'none' for none.")] = "majority,cue_lexicon,spacy_bow",
-    bootstrap: Annotated[int, typer.Option(min=0, help="Bootstrap resamples for the confidence intervals (0: none).")] = 1000,
-    tune: Annotated[str, typer.Option(help="Threshold tuning objective: f1, or precision (with --target-precision).")] = "f1",
-    target_precision: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Precision each label's threshold should reach (implies --tune precision).")] = None,
+    group_column: Annotated[
+        str | None,
+        typer.Option(
+            "--group-column",
+            help="Column (e.g. source or outlet) whose values must not span folds.",
+        ),
+    ] = None,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(
+            "--taxonomy",
+            help="Taxonomy for --cv training (default: SemEval's for SemEval data, else bundled).",
+        ),
+    ] = None,
+    baselines: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated baselines for --cv: majority, cue_lexicon, spacy_bow; 'none' for none."
+        ),
+    ] = "majority,cue_lexicon,spacy_bow",
+    bootstrap: Annotated[
+        int, typer.Option(min=0, help="Bootstrap resamples for the confidence intervals (0: none).")
+    ] = 1000,
+    tune: Annotated[
+        str,
+        typer.Option(
+            help="Threshold tuning objective: f1, or precision (with --target-precision)."
+        ),
+    ] = "f1",
+    target_precision: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Precision each label's threshold should reach (implies --tune precision).",
+        ),
+    ] = None,
     text_column: TextCol = "text",
     id_column: IdCol = None,
-    texts: Annotated[bool, typer.Option("--texts/--no-texts", help="Include passage texts in the error analysis (--no-texts: ids and offsets only).")] = True,
+    texts: Annotated[
+        bool,
+        typer.Option(
+            "--texts/--no-texts",
+            help="Include passage texts in the error analysis (--no-texts: ids and offsets only).",
+        ),
+    ] = True,
 ) -> None:
     """Score a model on labelled data, or cross-validate it against baselines, and write a report."""
     from .. import evaluate as evaluate_fn
     from ..evaluation import comparison_markdown, comparison_rows, write_report
 
-    names = [] if baselines.strip().lower() in ("", "none") else [b.strip() for b in baselines.split(",") if b.strip()]
+    names = (
+        []
+        if baselines.strip().lower() in ("", "none")
+        else [b.strip() for b in baselines.split(",") if b.strip()]
+    )
     res = evaluate_fn(
         None if cv else _model(model), data, cv=cv, fmt=fmt.value, seed=seed, baselines=names, group_column=group_column,
         taxonomy=taxonomy, n_bootstrap=bootstrap, threshold_objective="precision" if target_precision else tune,
@@ -266,10 +460,18 @@ def evaluate(
     )  # fmt: skip
     paths = write_report(res, output, include_texts=texts)
     p = res["protocol"]
-    title = f"{p['folds']}-fold cross-validation" if p["mode"] == "cross-validation" else "holdout evaluation"
+    title = (
+        f"{p['folds']}-fold cross-validation"
+        if p["mode"] == "cross-validation"
+        else "holdout evaluation"
+    )
     title += f" on {res['data']['n_documents']} documents, mean [95% bootstrap CI]"
     if not out.is_terminal:  # pipes and files get a Markdown table (paste-able, never wrapped)
-        out.print(f"{title}\n\n" + "\n".join(comparison_markdown(res)) + "\n", markup=False, highlight=False)
+        out.print(
+            f"{title}\n\n" + "\n".join(comparison_markdown(res)) + "\n",
+            markup=False,
+            highlight=False,
+        )
     else:
         t = Table(title=title)
         for col in ("system", "F1-samples fine", "F1-samples coarse", "macro F1 fine", "macro F1 coarse", "micro F1 fine",
@@ -277,10 +479,18 @@ def evaluate(
             t.add_column(col, justify="left" if col == "system" else "right")
 
         def cell(v, ci):
-            return "n/a" if v is None else f"{v:.3f}" + (f" [{ci['low']:.3f}, {ci['high']:.3f}]" if ci else "")
+            return (
+                "n/a"
+                if v is None
+                else f"{v:.3f}" + (f" [{ci['low']:.3f}, {ci['high']:.3f}]" if ci else "")
+            )
 
         for r in comparison_rows(res):
-            delta = "" if r["delta_f1_samples_fine"] is None else f"{r['delta_f1_samples_fine']:+.3f} (p={r['p_value']:.3f})"
+            delta = (
+                ""
+                if r["delta_f1_samples_fine"] is None
+                else f"{r['delta_f1_samples_fine']:+.3f} (p={r['p_value']:.3f})"
+            )
             t.add_row(r["title"], *[cell(r[k], r[f"{k}_ci"]) for k in ("f1_samples_fine", "f1_samples_coarse", "f1_macro_fine", "f1_macro_coarse", "f1_micro_fine")],
                       delta, "" if r["fit_seconds_mean"] is None else f"{r['fit_seconds_mean']:.1f}",
                       "" if r["predict_docs_per_second"] is None else f"{r['predict_docs_per_second']:.0f}")  # fmt: skip
@@ -290,7 +500,9 @@ def evaluate(
               f"F1-samples {g['f1_samples']:+.3f} ({res['threshold_tuning']['summary']['gain_basis'].replace('_', '-')})")  # fmt: skip
     if "stance_accuracy" in res:
         out.print(f"stance accuracy (framed documents): {res['stance_accuracy']:.3f}")
-    out.print(f"report written to {paths['html']} (also {paths['markdown'].name}, {paths['metrics'].name}, oof_predictions.jsonl)")
+    out.print(
+        f"report written to {paths['html']} (also {paths['markdown'].name}, {paths['metrics'].name}, oof_predictions.jsonl)"
+    )
 
 
 @app.command()
@@ -311,10 +523,14 @@ def explain(
     if as_json:
         out.print_json(json.dumps(ex, default=str))
         return
-    out.print(f"frames: [bold]{', '.join(ex['frames'])}[/]   families: {', '.join(ex['families'])}   stance: [bold]{ex['stance']}[/]")
+    out.print(
+        f"frames: [bold]{', '.join(ex['frames'])}[/]   families: {', '.join(ex['families'])}   stance: [bold]{ex['stance']}[/]"
+    )
     for lab in ex["labels"]:
         mark = "[green]✓[/]" if lab["predicted"] else "[dim]·[/]"
-        out.print(f"\n{mark} [bold]{lab['label']}[/] ({lab['family']}) score {lab['score']:.2f} / threshold {lab['threshold']:.2f}")
+        out.print(
+            f"\n{mark} [bold]{lab['label']}[/] ({lab['family']}) score {lab['score']:.2f} / threshold {lab['threshold']:.2f}"
+        )
         for s in lab["sentences"][:2]:
             out.print(f"   sentence {s['score']:.2f}: {s['text'][:200]}")
         if lab["features"]:
@@ -326,7 +542,10 @@ def explain(
 
 
 @app.command()
-def info(model: ModelOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False) -> None:
+def info(
+    model: ModelOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+) -> None:
     """Print the model card."""
     m = _model(model)
     if as_json:
@@ -377,7 +596,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except OSError as exc:  # the environment, not a bug: disk full, permission denied, ...
         where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
-        err.print(f"[red]error:[/] {escape(exc.strerror or type(exc).__name__)}{escape(where)}", highlight=False)
+        err.print(
+            f"[red]error:[/] {escape(exc.strerror or type(exc).__name__)}{escape(where)}",
+            highlight=False,
+        )
         return EXIT_INPUT
     except Exception as exc:
         if isinstance(exc, _click_exception_types()):

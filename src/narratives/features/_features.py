@@ -114,7 +114,7 @@ class NarrativeFeatures(TransformerMixin, BaseEstimator):
         gaz = load_gazetteer()
         types = sorted({v.get("type", "other") for v in gaz.values()})
         self.actor_keys_ = list(gaz) + [f"type:{t}" for t in types]
-        self.stance_keys_ = sorted(tax.stance_cues) + ["quotes"]
+        self.stance_keys_ = [*sorted(tax.stance_cues), "quotes"]
         self.n_features_out_ = len(self.get_feature_names_out())
         return self
 

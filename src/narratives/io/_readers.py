@@ -19,7 +19,16 @@ import pandas as pd
 
 from .._exceptions import InputError
 
-__all__ = ["FORMATS", "Chunk", "Reject", "count_rows", "detect_format", "input_fingerprint", "iter_chunks", "read_all"]
+__all__ = [
+    "FORMATS",
+    "Chunk",
+    "Reject",
+    "count_rows",
+    "detect_format",
+    "input_fingerprint",
+    "iter_chunks",
+    "read_all",
+]
 
 log = logging.getLogger(__name__)
 FORMATS = ("auto", "jsonl", "csv", "parquet", "txt", "semeval")
@@ -62,7 +71,12 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
 
 
 def _text_problem(value: Any) -> str | None:
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    ):
         return "text is missing (null)"
     if isinstance(value, bytes):
         try:
@@ -93,15 +107,28 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                rejects.append(Reject(None, lineno, f"line is not valid UTF-8 (byte {exc.start})", str(path)))
+                rejects.append(
+                    Reject(None, lineno, f"line is not valid UTF-8 (byte {exc.start})", str(path))
+                )
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                rejects.append(Reject(None, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", str(path)))
+                rejects.append(
+                    Reject(
+                        None, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", str(path)
+                    )
+                )
                 continue
             if not isinstance(obj, dict):
-                rejects.append(Reject(None, lineno, f"line is a JSON {type(obj).__name__}, not an object", str(path)))
+                rejects.append(
+                    Reject(
+                        None,
+                        lineno,
+                        f"line is a JSON {type(obj).__name__}, not an object",
+                        str(path),
+                    )
+                )
                 continue
             if not checked:
                 checked = True
@@ -110,10 +137,14 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
                         f"column {text_col!r} not found in {path}; available: {', '.join(map(str, obj)) or '(none)'}"
                     )
                 if id_col and id_col not in obj:
-                    raise InputError(f"id column {id_col!r} not found in {path}; available: {', '.join(map(str, obj))}")
+                    raise InputError(
+                        f"id column {id_col!r} not found in {path}; available: {', '.join(map(str, obj))}"
+                    )
             rid = obj.get(id_col) if id_col else None
             rid = str(lineno) if rid is None else str(rid)
-            problem = _text_problem(obj.get(text_col)) if text_col in obj else f"no {text_col!r} field"
+            problem = (
+                _text_problem(obj.get(text_col)) if text_col in obj else f"no {text_col!r} field"
+            )
             if problem:
                 rejects.append(Reject(rid, lineno, problem, str(path)))
                 continue
@@ -127,7 +158,9 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
         yield _finish(rows, rejects, n_read)
 
 
-def _iter_arrow_batches(path: Path, fmt: str, text_col: str, id_col: str | None, chunk_rows: int) -> Iterator[Chunk]:
+def _iter_arrow_batches(
+    path: Path, fmt: str, text_col: str, id_col: str | None, chunk_rows: int
+) -> Iterator[Chunk]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
@@ -137,7 +170,9 @@ def _iter_arrow_batches(path: Path, fmt: str, text_col: str, id_col: str | None,
         try:
             pf = pq.ParquetFile(path)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+            raise InputError(
+                f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})"
+            ) from None
         names = pf.schema_arrow.names
         batches = pf.iter_batches(batch_size=chunk_rows)
     else:
@@ -147,25 +182,35 @@ def _iter_arrow_batches(path: Path, fmt: str, text_col: str, id_col: str | None,
         if not head.strip():
             raise InputError(f"input file is empty: {path}")
         try:
-            names = next(_csv.reader([head.decode("utf-8", "replace").rstrip("\r\n")], delimiter=delimiter))
+            names = next(
+                _csv.reader([head.decode("utf-8", "replace").rstrip("\r\n")], delimiter=delimiter)
+            )
         except StopIteration:
             names = []
         except _csv.Error as exc:
             raise InputError(f"cannot read the CSV header of {path}: {exc}") from None
         if text_col not in names:
-            raise InputError(f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}")
+            raise InputError(
+                f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}"
+            )
         if id_col and id_col not in names:
-            raise InputError(f"id column {id_col!r} not found in {path}; available: {', '.join(names)}")
+            raise InputError(
+                f"id column {id_col!r} not found in {path}; available: {', '.join(names)}"
+            )
 
         def on_invalid(row: Any) -> str:
-            bad_rows.append(Reject(None, row.number, f"malformed CSV row: {row.text[:80]!r}", str(path)))
+            bad_rows.append(
+                Reject(None, row.number, f"malformed CSV row: {row.text[:80]!r}", str(path))
+            )
             return "skip"
 
         try:
             batches = pacsv.open_csv(
                 path,
                 read_options=pacsv.ReadOptions(block_size=1 << 22),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.binary() for c in names}, strings_can_be_null=False
                 ),
@@ -173,7 +218,9 @@ def _iter_arrow_batches(path: Path, fmt: str, text_col: str, id_col: str | None,
         except pa.ArrowInvalid as exc:
             raise InputError(f"cannot read CSV {path}: {str(exc).splitlines()[0]}") from None
     if text_col not in names:
-        raise InputError(f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}")
+        raise InputError(
+            f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}"
+        )
     if id_col and id_col not in names:
         raise InputError(f"id column {id_col!r} not found in {path}; available: {', '.join(names)}")
     offset = 0
@@ -228,7 +275,9 @@ def _iter_txt(path: Path, chunk_rows: int, semeval: bool) -> Iterator[Chunk]:
         try:
             text = f.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
-            rejects.append(Reject(rid, str(f), f"file is not valid UTF-8 (byte {exc.start})", str(f)))
+            rejects.append(
+                Reject(rid, str(f), f"file is not valid UTF-8 (byte {exc.start})", str(f))
+            )
             continue
         except OSError as exc:
             rejects.append(Reject(rid, str(f), f"cannot read file: {exc.strerror}", str(f)))
@@ -292,7 +341,11 @@ def _default_id(path: Path, fmt: str) -> str | None:
             with open(path, "rb") as fh:
                 head = fh.readline().decode("utf-8", "replace")
             delim = "\t" if path.suffix.lower() == ".tsv" else ","
-            return "id" if "id" in [h.strip().strip('"') for h in head.rstrip("\r\n").split(delim)] else None
+            return (
+                "id"
+                if "id" in [h.strip().strip('"') for h in head.rstrip("\r\n").split(delim)]
+                else None
+            )
         elif fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -310,7 +363,11 @@ def read_all(path: str | Path, **kw: Any) -> tuple[pd.DataFrame, list[Reject]]:
     for chunk in iter_chunks(path, **kw):
         frames.append(chunk.frame)
         rejects.extend(chunk.rejects)
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "text", "row"])
+    df = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["id", "text", "row"])
+    )
     return df, rejects
 
 
@@ -318,7 +375,9 @@ def read_all(path: str | Path, **kw: Any) -> tuple[pd.DataFrame, list[Reject]]:
 def _txt_files(path: Path, fmt: str) -> tuple[Path, list[Path]]:
     if path.is_file():
         return path.parent, [path]
-    root = path / "raw-documents" if fmt == "semeval" and (path / "raw-documents").is_dir() else path
+    root = (
+        path / "raw-documents" if fmt == "semeval" and (path / "raw-documents").is_dir() else path
+    )
     return root, sorted(p for p in root.rglob("*.txt") if p.is_file())
 
 
@@ -401,11 +460,21 @@ def input_fingerprint(path: str | Path, fmt: str = "auto") -> dict[str, Any]:
         h = hashlib.sha256()
         for f in files:
             st = f.stat()
-            h.update(f"{f.relative_to(root)}\x00{st.st_size}\x00{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+            h.update(
+                f"{f.relative_to(root)}\x00{st.st_size}\x00{st.st_mtime_ns}\n".encode(
+                    "utf-8", "surrogateescape"
+                )
+            )
         return {"format": fmt, "files": len(files), "listing_sha256": h.hexdigest()}
     st = path.stat()
     with open(path, "rb") as fh:
         head = hashlib.sha256(fh.read(1 << 20)).hexdigest()
         fh.seek(max(st.st_size - (1 << 20), 0))
         tail = hashlib.sha256(fh.read(1 << 20)).hexdigest()
-    return {"format": fmt, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "head_sha256": head, "tail_sha256": tail}
+    return {
+        "format": fmt,
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "head_sha256": head,
+        "tail_sha256": tail,
+    }

@@ -127,15 +127,24 @@ def read_labelled(
     if fmt == "semeval":
         return read_semeval(path)
     if fmt == "txt":
-        raise InputError("a folder of .txt files has no labels; use --format semeval or a JSONL/CSV/Parquet file")
+        raise InputError(
+            "a folder of .txt files has no labels; use --format semeval or a JSONL/CSV/Parquet file"
+        )
     df, rejects = read_all(path, fmt=fmt, text_column=text_column, id_column=id_column)
     if labels_column not in df.columns:
         raise InputError(
             f"labelled data needs a {labels_column!r} column; available: {', '.join(c for c in df.columns if c != 'row')}"
         )
-    df["frames"] = [_as_list(v) for v in df.pop(labels_column)] if labels_column != "frames" else [_as_list(v) for v in df["frames"]]
+    df["frames"] = (
+        [_as_list(v) for v in df.pop(labels_column)]
+        if labels_column != "frames"
+        else [_as_list(v) for v in df["frames"]]
+    )
     if stance_column in df.columns:
-        df["stance"] = [None if (s is None or (isinstance(s, float) and s != s)) else str(s) for s in df[stance_column]]
+        df["stance"] = [
+            None if (s is None or (isinstance(s, float) and s != s)) else str(s)
+            for s in df[stance_column]
+        ]
     else:
         df["stance"] = None
     return LabelledData(df.reset_index(drop=True), None, rejects, str(path))

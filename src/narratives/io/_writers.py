@@ -15,9 +15,15 @@ import pandas as pd
 from .._exceptions import InputError
 from ._readers import Reject
 
-__all__ = ["TableWriter", "output_format", "rejects_path", "write_rejects", "check_output_path"]
+__all__ = ["TableWriter", "check_output_path", "output_format", "rejects_path", "write_rejects"]
 
-_OUT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_OUT = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 def output_format(path: str | Path) -> str:
@@ -79,7 +85,9 @@ class TableWriter:
     def __init__(self, path: str | Path, partial: str | Path | None = None):
         self.path = Path(path)
         self.fmt = output_format(self.path)
-        self.partial = Path(partial) if partial else self.path.with_name(self.path.name + ".partial")
+        self.partial = (
+            Path(partial) if partial else self.path.with_name(self.path.name + ".partial")
+        )
         self._fh = None
         self._pq = None
         self._csv = None
@@ -100,14 +108,14 @@ class TableWriter:
             self._pq.write_table(table)
         elif self.fmt == "jsonl":
             if self._fh is None:
-                self._fh = open(self.partial, "w", encoding="utf-8")
+                self._fh = open(self.partial, "w", encoding="utf-8")  # noqa: SIM115 (closed in close())
             cols = list(df.columns)
             for rec in df.itertuples(index=False, name=None):
                 obj = {c: _jsonable(v) for c, v in zip(cols, rec, strict=True)}
                 self._fh.write(json.dumps(obj, ensure_ascii=False, default=_jsonable) + "\n")
         else:
             if self._fh is None:
-                self._fh = open(self.partial, "w", encoding="utf-8", newline="")
+                self._fh = open(self.partial, "w", encoding="utf-8", newline="")  # noqa: SIM115
                 self._csv = csv.writer(self._fh)
                 self._csv.writerow(df.columns)
                 self._cols = list(df.columns)
@@ -156,7 +164,13 @@ def write_rejects(path: str | Path, rejects: list[Reject], append: bool = False)
     target = path if append else path.with_name(path.name + ".partial")
     with open(target, "a" if append else "w", encoding="utf-8") as fh:
         for r in rejects:
-            fh.write(json.dumps({"id": r.id, "row": r.row, "reason": r.reason, "source": r.source}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {"id": r.id, "row": r.row, "reason": r.reason, "source": r.source},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     if not append:
         os.replace(target, path)
 
