@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["guess_language"]
 
 _EN_STOP = frozenset(
@@ -108,16 +110,25 @@ _EN_STOP = frozenset(
 )
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def guess_language(tokens: list[str], text: str) -> str:
     """Return ``"en"`` or a rough tag for non-English text (``"xx-cyrl"``, ``"xx-latn"``, ...).
 
     ``tokens`` are lower-cased word tokens; very short texts in Latin script count as English.
     """
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return "en"  # punctuation, numbers or emoji only: nothing to mislabel
-    latin = sum(1 for c in letters if c < "\u0250")
-    if latin / len(letters) < 0.6:
+    if text.isascii():
+        # Every letter is Latin (the usual case, and the hot path): only "any letter?" matters.
+        if not _ASCII_LETTER.search(text):
+            return "en"
+        letters = None
+    else:
+        letters = [c for c in text if c.isalpha()]
+        if not letters:
+            return "en"  # punctuation, numbers or emoji only: nothing to mislabel
+        latin = sum(1 for c in letters if c < "\u0250")
+    if letters is not None and latin / len(letters) < 0.6:
         cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
         if cyr / len(letters) >= 0.5:
             return "xx-cyrl"
