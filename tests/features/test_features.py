@@ -5,6 +5,7 @@ from sklearn.exceptions import NotFittedError
 
 from narratives import InputError
 from narratives.features import NarrativeFeatures
+from narratives.features._features import _char_wb_transform
 from narratives.preprocessing import Preprocessor
 
 
@@ -52,3 +53,26 @@ def test_clone_round_trip():
     f = NarrativeFeatures(ngram_range=(1, 3), char_ngrams=True)
     c = clone(f)
     assert c.get_params() == f.get_params()
+
+
+CHAR_TEXTS = [
+    "Kazakhstan is an artificial state; it owes its existence to Moscow.",
+    "a I ok Ab  c\td\n\ne",  # words shorter than the n-gram sizes, mixed whitespace
+    "İstanbul ǅ straße ÆØÅ 🇺🇦 emoji…",
+    "",
+    "   ",
+    "repeated repeated repeated words words",
+]
+
+
+@pytest.mark.parametrize("ngram_range", [(3, 5), (2, 4), (1, 1)], ids=["3-5", "2-4", "1-1"])
+def test_cached_char_ngrams_equal_sklearn(processed, ngram_range):
+    f = NarrativeFeatures(char_ngrams=True, char_ngram_range=ngram_range, min_df=1).fit(processed)
+    docs = [p.text.lower() for p in processed] + CHAR_TEXTS
+    expected = f.char_.transform(docs)
+    for _ in range(2):  # cold, then from the word cache
+        got = _char_wb_transform(f.char_, docs)
+        assert got.shape == expected.shape
+        assert np.array_equal(got.indptr, expected.indptr)
+        assert np.array_equal(got.indices, expected.indices)
+        assert np.array_equal(got.data, expected.data)
