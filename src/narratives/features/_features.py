@@ -30,19 +30,33 @@ def _check(X: Sequence[Any]) -> Sequence[Processed]:
 
 
 # Per fitted character vectorizer: word -> vocabulary indices of its n-grams (not persisted).
-_CHAR_CACHE: weakref.WeakKeyDictionary[TfidfVectorizer, dict[str, list[int]]] = (
+_CHAR_CACHE: weakref.WeakKeyDictionary[TfidfVectorizer, dict[str, np.ndarray]] = (
     weakref.WeakKeyDictionary()
 )
 _CHAR_CACHE_WORDS = 500_000
 
 
+def _word_char_ngrams(word: str, vocab: dict[str, int], min_n: int, max_n: int) -> np.ndarray:
+    """Vocabulary indices of the ``char_wb`` n-grams of one word (with repeats), as sklearn
+    slices them: the word padded with one space each side, a short word once as a whole."""
+    w = f" {word} "
+    grams = []
+    for n in range(min_n, max_n + 1):
+        if len(w) <= n:
+            grams.append(w)
+            break
+        grams.extend(w[i : i + n] for i in range(len(w) - n + 1))
+    return np.array([vocab[g] for g in grams if g in vocab], dtype=np.int32)
+
+
 def _char_wb_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.csr_matrix:
     """``vectorizer.transform(docs)`` for a fitted ``char_wb`` vectorizer, computed word by word.
 
-    ``char_wb`` n-grams never cross a word boundary, so a document's counts are the sum of its
-    words' counts: each distinct word is analysed once and cached, instead of re-slicing every
-    word of every passage (sklearn's analyzer is pure Python and was the slowest step of tagging).
-    The counts then go through the vectorizer's own TF-IDF weighting: identical output (tested).
+    ``char_wb`` n-grams never cross a word boundary, so the counts are (documents x words) @
+    (words x n-grams): each distinct word is analysed once and cached, and the sum is one sparse
+    product, instead of sklearn's pure-Python analyzer re-slicing every word of every passage
+    (the slowest step of tagging). The counts then go through the vectorizer's own TF-IDF
+    weighting: identical output (tested).
     """
     cache = _CHAR_CACHE.setdefault(vectorizer, {})
     if len(cache) > _CHAR_CACHE_WORDS:
@@ -50,29 +64,39 @@ def _char_wb_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.c
     vocab = vectorizer.vocabulary_
     min_n, max_n = vectorizer.ngram_range
     preprocess = vectorizer.build_preprocessor()
+    local: dict[str, int] = {}
     cols: list[int] = []
-    lengths: list[int] = []
+    indptr = [0]
     for doc in docs:
-        start = len(cols)
         for word in preprocess(doc).split():
-            idx = cache.get(word)
-            if idx is None:
-                w = f" {word} "
-                grams = []
-                for n in range(min_n, max_n + 1):
-                    if len(w) <= n:  # a short word counts once, as the whole padded word
-                        grams.append(w)
-                        break
-                    grams.extend(w[i : i + n] for i in range(len(w) - n + 1))
-                idx = cache[word] = [vocab[g] for g in grams if g in vocab]
-            cols.extend(idx)
-        lengths.append(len(cols) - start)
-    rows = np.repeat(np.arange(len(docs), dtype=np.int32), lengths)
-    # COO -> CSR sums the repeated (row, n-gram) entries into counts.
-    X = sp.coo_matrix(
-        (np.ones(len(cols), dtype=vectorizer.dtype), (rows, np.asarray(cols, dtype=np.int32))),
-        shape=(len(docs), len(vocab)),
-    ).tocsr()
+            j = local.get(word)
+            if j is None:
+                j = local[word] = len(local)
+            cols.append(j)
+        indptr.append(len(cols))
+    dtype = vectorizer.dtype
+    # documents x distinct words (counts: CSR construction keeps duplicates, the product sums them)
+    D = sp.csr_matrix(
+        (np.ones(len(cols), dtype=dtype), np.asarray(cols, dtype=np.int32), indptr),
+        shape=(len(docs), len(local)),
+    )
+    grams = []
+    for word in local:
+        g = cache.get(word)
+        if g is None:
+            g = cache[word] = _word_char_ngrams(word, vocab, min_n, max_n)
+        grams.append(g)
+    lengths = np.fromiter((len(g) for g in grams), dtype=np.int64, count=len(grams))
+    M = sp.csr_matrix(
+        (
+            np.ones(int(lengths.sum()), dtype=dtype),
+            np.concatenate(grams) if grams else np.zeros(0, dtype=np.int32),
+            np.concatenate([[0], np.cumsum(lengths)]),
+        ),
+        shape=(len(local), len(vocab)),
+    )
+    X = (D @ M).tocsr()
+    X.sum_duplicates()
     X.sort_indices()
     return vectorizer._tfidf.transform(X, copy=False)
 

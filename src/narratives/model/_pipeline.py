@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,11 @@ from ..preprocessing._preprocessor import _as_taxonomy
 from ._classifier import NarrativeClassifier
 
 __all__ = ["NarrativePipeline", "make_pipeline"]
+
+
+_TAXONOMY_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, Taxonomy, frozenset[str]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class NarrativePipeline(Pipeline):
@@ -55,7 +61,18 @@ class NarrativePipeline(Pipeline):
 
     @property
     def taxonomy(self) -> Taxonomy:
-        return _as_taxonomy(self.classifier.taxonomy)
+        return self._taxonomy_and_actors()[0]
+
+    def _taxonomy_and_actors(self) -> tuple[Taxonomy, frozenset[str]]:
+        # The stages store the taxonomy as a plain dict; building a Taxonomy from it per document
+        # (the relevance gate) was a measurable share of tagging time, so it is built once per
+        # taxonomy object.
+        source = self.classifier.taxonomy
+        hit = _TAXONOMY_CACHE.get(self)
+        if hit is None or hit[0] is not source:
+            tax = _as_taxonomy(source)
+            hit = _TAXONOMY_CACHE[self] = (source, tax, frozenset(tax.relevance_actors))
+        return hit[1], hit[2]
 
     def features_of(self, texts: Sequence[str]):
         return self[:-1].transform(list(texts))
@@ -78,7 +95,7 @@ class NarrativePipeline(Pipeline):
             dec["relevant"] = np.zeros(0, dtype=bool)
             return dec
         dec = self.classifier.decide(self.named_steps["features"].transform(processed))
-        actors = set(self.taxonomy.relevance_actors)
+        actors = self._taxonomy_and_actors()[1]
         if relevant is None:
             relevant = [not actors or bool(actors.intersection(p.actors)) for p in processed]
         relevant = np.asarray(relevant, dtype=bool)
@@ -94,7 +111,7 @@ class NarrativePipeline(Pipeline):
 
     def is_relevant(self, processed: Processed) -> bool:
         """Whether a unit passes the taxonomy's relevance gate."""
-        actors = set(self.taxonomy.relevance_actors)
+        actors = self._taxonomy_and_actors()[1]
         return not actors or bool(actors.intersection(processed.actors))
 
 
