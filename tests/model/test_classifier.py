@@ -104,3 +104,32 @@ def test_semeval_style_taxonomy():
     dec = pipe.decide(["alpha beta gamma", "zeta eta"])
     assert dec["frames"][0] == ["URW: A: x"] and dec["families"][0] == ["URW: A"]
     assert dec["frames"][1] == ["Other"]
+
+
+@pytest.mark.parametrize(
+    "calibration", ["sigmoid", None, "isotonic"], ids=["sigmoid", "plain", "isotonic"]
+)
+def test_stacked_scores_equal_each_models_own(tiny_df, calibration):
+    import scipy.sparse as sp
+
+    from narratives.model._classifier import _proba_one
+
+    pipe = make_pipeline(classifier__threshold_cv=2, classifier__calibration=calibration)
+    texts = tiny_df["text"].tolist()
+    pipe.fit(texts, tiny_df["frames"].tolist(), stance=tiny_df["stance"].tolist())
+    clf = pipe.classifier
+    X = sp.csr_matrix(pipe.features_of([*texts, "An unrelated sentence about the weather."]))
+    expected = np.column_stack([_proba_one(e, X) for e in clf.estimators_])
+    assert np.array_equal(clf.predict_proba_all(X), expected)
+    dec = clf.decide(X)
+    assert np.array_equal(dec["stance_proba"], clf.stance_estimator_.predict_proba(X)[:, 1])
+
+
+def test_label_lists():
+    from narratives.model._classifier import _label_lists
+
+    D = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1], [0, 1, 0]], dtype=np.int8)
+    out = _label_lists(D, ["a", "b", "c"], "none")
+    assert out == [["a", "c"], ["none"], ["a", "c"], ["b"]]
+    assert out[0] is not out[2]  # every row owns its list
+    assert _label_lists(np.zeros((0, 3), dtype=np.int8), ["a", "b", "c"], "none") == []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
@@ -98,6 +100,29 @@ def _fit_one(base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int,
             ensemble=False,
         )
     return est.fit(X, y)
+
+
+def _linear_form(est: Any) -> tuple[np.ndarray, float, float | None] | None:
+    """``(coef, intercept, sigmoid (a, b) or None)`` when ``est`` is a binary logistic regression,
+    optionally sigmoid-calibrated with one calibrated model (``ensemble=False``); else None."""
+    cal = None
+    if isinstance(est, CalibratedClassifierCV):
+        ccs = getattr(est, "calibrated_classifiers_", [])
+        if len(ccs) != 1 or len(ccs[0].calibrators) != 1 or ccs[0].method != "sigmoid":
+            return None
+        c = ccs[0].calibrators[0]
+        if not hasattr(c, "a_"):
+            return None
+        est, cal = ccs[0].estimator, (float(c.a_), float(c.b_))
+    if not isinstance(est, LogisticRegression) or est.coef_.shape[0] != 1:
+        return None
+    return est.coef_.ravel(), float(est.intercept_[0]), cal
+
+
+# Per fitted classifier: its label models stacked into one weight matrix (not persisted).
+_STACKED: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, list, list, Any]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _proba_one(est: Any, X: Any) -> np.ndarray:
@@ -408,10 +433,45 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba_all(self, X: Any) -> np.ndarray:
         """Probabilities: fine labels, coarse labels, then the "no label" model: (n, n_fine + n_coarse + 1)."""
         check_is_fitted(self, "estimators_")
+        return self._scores(X)[0]
+
+    def _scores(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Label probabilities (as :meth:`predict_proba_all`) and the stance head's P(promotes).
+
+        One sparse product for all linear models (label models and stance head) instead of one
+        pass over ``X`` per model: the same arithmetic as each model's own decision function
+        and calibrator (tested for equality).
+        """
         X = sp.csr_matrix(X)
+        models = [*self.estimators_, self.stance_estimator_]
         if X.shape[0] == 0:
-            return np.zeros((0, len(self.estimators_)))
-        return np.column_stack([_proba_one(e, X) for e in self.estimators_])
+            return np.zeros((0, len(self.estimators_))), None
+        stacked = _STACKED.get(self)
+        if stacked is None or stacked[2] is not self.estimators_ or stacked[3] is not models[-1]:
+            forms = [None if m is None else _linear_form(m) for m in models]
+            cols = [f[0] for f in forms if f is not None]
+            W = np.column_stack(cols) if cols else np.zeros((X.shape[1], 0))
+            stacked = _STACKED[self] = (W, forms, self.estimators_, models[-1])
+        W, forms = stacked[0], stacked[1]
+        D = X @ W if W.shape[1] else None
+        out = np.empty((X.shape[0], len(models)))
+        k = 0
+        for j, (est, form) in enumerate(zip(models, forms, strict=True)):
+            if form is None:
+                if j < len(self.estimators_):
+                    out[:, j] = _proba_one(est, X)  # also the no-positive and constant stand-ins
+                else:
+                    out[:, j] = np.nan if est is None else est.predict_proba(X)[:, 1]
+                continue
+            d = D[:, k] + form[1]
+            k += 1
+            if form[2] is None:
+                out[:, j] = expit(d)
+            else:
+                a, b = form[2]
+                out[:, j] = expit(-(a * d + b))
+        stance = None if self.stance_estimator_ is None else out[:, -1]
+        return out[:, :-1], stance
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Fine-label probabilities, shape (n, n_fine)."""
@@ -424,18 +484,15 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         ``frames`` / ``families`` (label lists per row, none label when empty), ``stance`` and
         ``stance_proba`` (probability of "promotes").
         """
-        P = self.predict_proba_all(X)
+        check_is_fitted(self, "estimators_")
+        P, stance_p = self._scores(X)
         nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
         fine, coarse = self._apply(P, self.decision_)
-        frames, families = [], []
-        for r in range(P.shape[0]):
-            fr = [self.fine_labels_[j] for j in np.flatnonzero(fine[r])]
-            fa = [self.coarse_labels_[j] for j in np.flatnonzero(coarse[r])]
-            frames.append(fr or [self.none_label_])
-            families.append(fa or [self.none_label_])
+        frames = _label_lists(fine, self.fine_labels_, self.none_label_)
+        families = _label_lists(coarse, self.coarse_labels_, self.none_label_)
         has = (fine.sum(axis=1) + coarse.sum(axis=1)) > 0
         if self.stance_estimator_ is not None and P.shape[0]:
-            sp_ = self.stance_estimator_.predict_proba(sp.csr_matrix(X))[:, 1]
+            sp_ = stance_p
             stance = np.where(has, np.where(sp_ >= 0.5, "promotes", "reports"), "none")
         else:
             sp_ = np.full(P.shape[0], np.nan)
@@ -470,6 +527,22 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         tags.input_tags.sparse = True
         return tags
+
+
+def _label_lists(D: np.ndarray, labels: Sequence[str], none: str) -> list[list[str]]:
+    """Per row of a 0/1 matrix, its labels (``[none]`` when empty); rows with the same labels are
+    built once (there are few distinct label sets), each row gets its own list."""
+    if not D.shape[0]:
+        return []
+    codes = (D.astype(np.int64) << np.arange(D.shape[1], dtype=np.int64)).sum(axis=1)
+    built: dict[int, list[str]] = {}
+    out = []
+    for c in codes.tolist():
+        labs = built.get(c)
+        if labs is None:
+            labs = built[c] = [lab for j, lab in enumerate(labels) if c >> j & 1] or [none]
+        out.append(list(labs))
+    return out
 
 
 def _samples_f1(Y: np.ndarray, D: np.ndarray) -> float:
