@@ -195,8 +195,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 owners.append((i, b_start))
                 blocks.append(b_text)
         per_doc: list[list[tuple[int, str, Any]]] = [[] for _ in texts]
-        # blank: pipelines lemmatise by lookup, which depends on the token text alone: skip the
-        # component and compute each distinct token's form once.
+        # In a blank: pipeline every component is a rule over token texts (line breaks,
+        # sentencizer, lookup lemmatizer): skip them and let LookupForms compute the same
+        # sentences and forms from token ids, each distinct token once.
         lookup = (
             _lookup_forms(self.spacy_model, self.lemmatize)
             if self.spacy_model.startswith("blank:")
