@@ -134,8 +134,8 @@ def guess_language(tokens: list[str], text: str) -> str:
             return "xx-cyrl"
         arab = sum(1 for c in letters if "\u0600" <= c <= "\u06ff")
         return "xx-arab" if arab / len(letters) >= 0.5 else "xx"
-    words = [t for t in tokens if t.isalpha()]
+    words = list(filter(str.isalpha, tokens))
     if len(words) < 8:
         return "en"
-    share = sum(1 for w in words if w in _EN_STOP) / len(words)
+    share = sum(map(_EN_STOP.__contains__, words)) / len(words)
     return "en" if share >= 0.12 else "xx-latn"
