@@ -37,6 +37,9 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
+_LOOKUP_CACHE_TOKENS = 1_000_000
+
+
 class LookupForms:
     """Sentence starts and feature forms for a ``blank:`` pipeline, from token ids alone.
 
@@ -78,6 +81,8 @@ class LookupForms:
     def __call__(self, doc: Doc) -> tuple[list[str | None], list[tuple[int, int, int, int]]]:
         """Token forms (None for space and punctuation) and sentences as
         ``(first token, end token, start char, end char)``."""
+        if len(self.cache) > _LOOKUP_CACHE_TOKENS:  # bounded memory on open-ended vocabularies
+            self.cache.clear()
         cache, compute = self.cache, self._compute
         forms: list[str | None] = []
         lengths: list[int] = []
