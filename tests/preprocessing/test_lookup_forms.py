@@ -32,7 +32,8 @@ def nlp():
 def test_forms_and_sentences_match_spacy_components(nlp, text):
     fast = LookupForms(nlp, True)
     doc = nlp(text)  # all components: line breaks, sentencizer, lemmatizer
-    forms, sents = fast(nlp.make_doc(text))  # tokenizer only
+    bare = nlp.make_doc(text)  # tokenizer only
+    forms, sents = fast(bare, bare.to_array("IDX").tolist())
     assert forms == [token_form(t, True) for t in doc]
     assert sents == [(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
 

@@ -101,12 +101,6 @@ def _char_wb_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.c
     return vectorizer._tfidf.transform(X, copy=False)
 
 
-def _plain_vocabulary(vectorizer: TfidfVectorizer) -> None:
-    """Python ints as vocabulary indices: skops stores every numpy scalar as its own array file,
-    which made a saved model 6 MB and its loading take seconds; plain ints are inline JSON."""
-    vectorizer.vocabulary_ = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
-
-
 class NarrativeFeatures(TransformerMixin, BaseEstimator):
     """Sparse features for the classifier, built from :class:`~narratives.preprocessing.Processed`.
 
@@ -176,7 +170,6 @@ class NarrativeFeatures(TransformerMixin, BaseEstimator):
         )
         tokens = [p.tokens or "<empty>" for p in X]
         self.word_.fit(tokens)
-        _plain_vocabulary(self.word_)
         if self.char_ngrams:
             self.char_ = TfidfVectorizer(
                 analyzer="char_wb",
@@ -188,7 +181,6 @@ class NarrativeFeatures(TransformerMixin, BaseEstimator):
                 dtype=np.float32,
             )
             self.char_.fit([p.text.lower() for p in X])
-            _plain_vocabulary(self.char_)
         else:
             self.char_ = None
         tax = _as_taxonomy(self.taxonomy)

@@ -233,12 +233,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         for b_start, dtext, doc in docs:
             for mid, s, e in matchers(doc):
                 matches.append((mid, b_start + s, b_start + e))
+            idx = doc.to_array("IDX").tolist()
             if lookup is not None:
-                forms, doc_sents = lookup(doc)
+                forms, doc_sents = lookup(doc, idx)
             else:
                 forms = [token_form(t, lemmatize) for t in doc]
                 doc_sents = [(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
-            idx = doc.to_array("IDX").tolist()
             for t0, t1, c0, c1 in doc_sents:
                 toks = [(b_start + idx[k], forms[k]) for k in range(t0, t1) if forms[k] is not None]
                 stext = dtext[c0:c1]

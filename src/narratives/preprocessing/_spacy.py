@@ -66,21 +66,14 @@ class LookupForms:
         text = lex.orth_
         kind = 2 if text in self.punct_chars else 1 if lex.is_punct else 0
         newline = "\n" in text
-        if lex.is_space or lex.is_punct:
-            form = None
-        elif lex.like_url:
-            form = "<url>"
-        elif lex.like_num and any(c.isdigit() for c in text):
-            form = "<num>"
-        elif self.table is not None:
-            form = (self.table.get(text, text) or text).lower()
-        else:
-            form = lex.lower_
-        return form, len(text), kind, newline
+        lemma = None if self.table is None else self.table.get(text, text)
+        return _feature_form(lex, lemma), len(text), kind, newline
 
-    def __call__(self, doc: Doc) -> tuple[list[str | None], list[tuple[int, int, int, int]]]:
+    def __call__(
+        self, doc: Doc, idx: list[int]
+    ) -> tuple[list[str | None], list[tuple[int, int, int, int]]]:
         """Token forms (None for space and punctuation) and sentences as
-        ``(first token, end token, start char, end char)``."""
+        ``(first token, end token, start char, end char)``; ``idx`` is ``doc``'s token offsets."""
         if len(self.cache) > _LOOKUP_CACHE_TOKENS:  # bounded memory on open-ended vocabularies
             self.cache.clear()
         cache, compute = self.cache, self._compute
@@ -99,7 +92,6 @@ class LookupForms:
         n = len(forms)
         if not n:
             return forms, []
-        idx = doc.to_array("IDX").tolist()
         # The sentencizer's rule (its state ignores the line-break starts, as in spaCy), plus a
         # start after every token holding a line break.
         starts = [0]
@@ -118,18 +110,23 @@ class LookupForms:
         return forms, sents
 
 
+def _feature_form(lex: Any, lemma: str | None) -> str | None:
+    """Feature form of a token or lexeme: None for space and punctuation, ``<url>``, ``<num>``,
+    else the lower-cased lemma (``lemma`` None: the lower-cased text)."""
+    if lex.is_space or lex.is_punct:
+        return None
+    if lex.like_url:
+        return "<url>"
+    if lex.like_num and any(c.isdigit() for c in lex.text):
+        return "<num>"
+    if lemma is not None:
+        return (lemma or lex.text).lower()
+    return lex.lower_
+
+
 def token_form(tok: Any, lemmatize: bool) -> str | None:
     """Feature form of one token: lemma (or lower-case text), ``<url>``, ``<num>`` or None."""
-    if tok.is_space or tok.is_punct:
-        return None
-    if tok.like_url:
-        return "<url>"
-    if tok.like_num and any(c.isdigit() for c in tok.text):
-        return "<num>"
-    if lemmatize:
-        lemma = tok.lemma_
-        return (lemma or tok.text).lower()
-    return tok.lower_
+    return _feature_form(tok, tok.lemma_ if lemmatize else None)
 
 
 @functools.lru_cache(maxsize=8)
