@@ -181,6 +181,9 @@ class NarrativeModel:
         dec = self.pipeline.decide_processed(units, relevant=relevant)
         by_ref = {ref: k for k, ref in enumerate(refs)}
         if unit == "passage":
+            # Rounded once for the whole batch: np.round and round() agree except on exact
+            # ties below the 4th decimal.
+            score_rows = np.round(dec["proba_fine"], 4).tolist()
             rows = []
             for d, seg in enumerate(segs):
                 for p in seg.passages:
@@ -194,7 +197,7 @@ class NarrativeModel:
                             dec["families"][k],
                             dec["stance"][k],
                         )
-                        scores = self._scores(dec["proba_fine"][k], fine)
+                        scores = dict(zip(fine, score_rows[k], strict=True))
                     rows.append({
                         "id": ids[d], "passage": p.index, "start": p.start, "end": p.end,
                         "frames": frames, "families": families, "stance": stance, "scores": scores,

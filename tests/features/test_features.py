@@ -5,7 +5,7 @@ from sklearn.exceptions import NotFittedError
 
 from narratives import InputError
 from narratives.features import NarrativeFeatures
-from narratives.features._features import _char_wb_transform
+from narratives.features._features import _char_wb_transform, _fast_word_path, _word_transform
 from narratives.preprocessing import Preprocessor
 
 
@@ -76,3 +76,29 @@ def test_cached_char_ngrams_equal_sklearn(processed, ngram_range):
         assert np.array_equal(got.indptr, expected.indptr)
         assert np.array_equal(got.indices, expected.indices)
         assert np.array_equal(got.data, expected.data)
+
+
+WORD_TEXTS = [
+    "",
+    "<empty>",
+    "a",
+    "a a a b",
+    "kazakhstan be an artificial state",
+    "x\u00a0y\tz\u2003w",
+]
+
+
+@pytest.mark.parametrize(
+    "ngram_range", [(1, 2), (1, 1), (2, 3), (1, 4)], ids=["1-2", "1-1", "2-3", "1-4"]
+)
+def test_word_transform_equals_sklearn(processed, ngram_range):
+    f = NarrativeFeatures(ngram_range=ngram_range, min_df=1).fit(processed)
+    assert _fast_word_path(f.word_)
+    docs = [p.tokens or "<empty>" for p in processed] + WORD_TEXTS
+    expected = f.word_.transform(docs)
+    got = _word_transform(f.word_, docs)
+    assert got.shape == expected.shape
+    assert np.array_equal(got.indptr, expected.indptr)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+    assert got.dtype == expected.dtype

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -99,6 +100,52 @@ def _char_wb_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.c
     X.sum_duplicates()
     X.sort_indices()
     return vectorizer._tfidf.transform(X, copy=False)
+
+
+def _word_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.csr_matrix:
+    r"""``vectorizer.transform(docs)`` for a fitted whitespace-token word vectorizer (ours:
+    ``token_pattern=r"\S+"``, no lower-casing, no stop words), without sklearn's per-document
+    regex, analyzer generators and counting dicts: the n-grams of all documents are looked up
+    with one ``map`` and counted by the sparse constructor. Then the vectorizer's own TF-IDF
+    weighting: identical output (tested)."""
+    min_n, max_n = vectorizer.ngram_range
+    get = vectorizer.vocabulary_.get
+    feats: list[str] = []
+    lengths = np.empty(len(docs), dtype=np.int64)
+    join = " ".join
+    for r, doc in enumerate(docs):
+        toks = doc.split()
+        before = len(feats)
+        for n in range(min_n, max_n + 1):
+            if n == 1:
+                feats += toks
+            elif n <= len(toks):
+                feats += map(join, zip(*(toks[i:] for i in range(n)), strict=False))
+        lengths[r] = len(feats) - before
+    cols = np.fromiter(map(get, feats, itertools.repeat(-1)), dtype=np.int64, count=len(feats))
+    keep = cols >= 0
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)[keep]
+    X = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=vectorizer.dtype), (rows, cols[keep])),
+        shape=(len(docs), len(vectorizer.vocabulary_)),
+    )
+    X.sum_duplicates()
+    X.sort_indices()
+    return vectorizer._tfidf.transform(X, copy=False)
+
+
+def _fast_word_path(vectorizer: TfidfVectorizer) -> bool:
+    v = vectorizer
+    return (
+        v.analyzer == "word"
+        and v.token_pattern == r"\S+"
+        and v.tokenizer is None
+        and v.preprocessor is None
+        and not v.lowercase
+        and v.stop_words is None
+        and not v.binary
+        and v.strip_accents is None
+    )
 
 
 class NarrativeFeatures(TransformerMixin, BaseEstimator):
@@ -239,7 +286,11 @@ class NarrativeFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X: Sequence[Processed]) -> sp.csr_matrix:
         check_is_fitted(self, "word_")
         X = _check(X)
-        blocks = [self.word_.transform([p.tokens or "<empty>" for p in X])]
+        tokens = [p.tokens or "<empty>" for p in X]
+        if _fast_word_path(self.word_):
+            blocks = [_word_transform(self.word_, tokens)]
+        else:
+            blocks = [self.word_.transform(tokens)]
         if self.char_ is not None:
             texts = [p.text.lower() for p in X]
             if self.char_.analyzer == "char_wb":

@@ -111,6 +111,8 @@ _EN_STOP = frozenset(
 
 
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def guess_language(tokens: list[str], text: str) -> str:
@@ -122,18 +124,20 @@ def guess_language(tokens: list[str], text: str) -> str:
         # Every letter is Latin (the usual case, and the hot path): only "any letter?" matters.
         if not _ASCII_LETTER.search(text):
             return "en"
-        letters = None
     else:
-        letters = [c for c in text if c.isalpha()]
-        if not letters:
+        # Letters are counted as str.isalpha does; ASCII ones by regex, the (few) others by hand.
+        other = [c for c in "".join(_NON_ASCII.findall(text)) if c.isalpha()]
+        n_ascii = sum(map(len, _ASCII_LETTERS.findall(text)))
+        n_letters = n_ascii + len(other)
+        if not n_letters:
             return "en"  # punctuation, numbers or emoji only: nothing to mislabel
-        latin = sum(1 for c in letters if c < "\u0250")
-    if letters is not None and latin / len(letters) < 0.6:
-        cyr = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
-        if cyr / len(letters) >= 0.5:
-            return "xx-cyrl"
-        arab = sum(1 for c in letters if "\u0600" <= c <= "\u06ff")
-        return "xx-arab" if arab / len(letters) >= 0.5 else "xx"
+        latin = n_ascii + sum(1 for c in other if c < "\u0250")
+        if latin / n_letters < 0.6:
+            cyr = sum(1 for c in other if "\u0400" <= c <= "\u04ff")
+            if cyr / n_letters >= 0.5:
+                return "xx-cyrl"
+            arab = sum(1 for c in other if "\u0600" <= c <= "\u06ff")
+            return "xx-arab" if arab / n_letters >= 0.5 else "xx"
     words = list(filter(str.isalpha, tokens))
     if len(words) < 8:
         return "en"

@@ -67,7 +67,11 @@ class Segmented:
     document: Processed
     n_chars: int
     truncated: bool = False
-    key: str = ""
+
+    @property
+    def key(self) -> str:
+        """Exact-duplicate key of the document text (computed on demand: tagging never needs it)."""
+        return exact_key(self.document.text) if self.document.text else ""
 
 
 def _as_taxonomy(taxonomy: Any) -> Taxonomy:
@@ -227,7 +231,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 para_breaks.add(len(line_starts) - 1)
             pos += len(line) + 1
 
-        # Sentences as (norm start, norm end, line index, tokens) with tokens (norm start, form).
+        # Sentences as (norm start, norm end, line index, feature forms).
         sents = []
         matches: list[tuple[str, int, int]] = []
         for b_start, dtext, doc in docs:
@@ -239,8 +243,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             else:
                 forms = [token_form(t, lemmatize) for t in doc]
                 doc_sents = [(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
+            cap = self.max_passage_chars
             for t0, t1, c0, c1 in doc_sents:
-                toks = [(b_start + idx[k], forms[k]) for k in range(t0, t1) if forms[k] is not None]
                 stext = dtext[c0:c1]
                 stripped = stext.strip()
                 if not stripped:
@@ -249,7 +253,13 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 s0 = b_start + c0 + lead
                 s1 = s0 + len(stripped)
                 li = bisect.bisect_right(line_starts, s0) - 1
-                sents.extend(self._split_long(s0, s1, li, toks))
+                if s1 - s0 <= cap:
+                    sents.append((s0, s1, li, [f for f in forms[t0:t1] if f is not None]))
+                else:  # token positions only for the rare sentence that must be cut
+                    toks = [
+                        (b_start + idx[k], forms[k]) for k in range(t0, t1) if forms[k] is not None
+                    ]
+                    sents.extend(self._split_long(s0, s1, li, toks))
         matches.sort(key=lambda m: m[1])
         sents = _snap_sentences(sents, norm)
 
@@ -316,13 +326,12 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             document=document,
             n_chars=len(original),
             truncated=truncated,
-            key=exact_key(document.text) if document.text else "",
         )
 
     def _split_long(self, s0, s1, li, toks):
+        """Cut a sentence longer than ``max_passage_chars`` at token starts (``toks``: (norm
+        start, form)); the pieces carry their forms."""
         cap = self.max_passage_chars
-        if s1 - s0 <= cap:
-            return [(s0, s1, li, toks)]
         out, start, chunk = [], s0, []
         for p, f in toks:
             if p - start > cap and chunk:
@@ -334,39 +343,33 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         final = []
         for a, b, li_, ch in pieces:
             while b - a > cap:
-                final.append((a, a + cap, li_, [t for t in ch if a <= t[0] < a + cap]))
+                final.append((a, a + cap, li_, [f for p, f in ch if a <= p < a + cap]))
                 ch = [t for t in ch if t[0] >= a + cap]
                 a += cap
-            final.append((a, b, li_, ch))
+            final.append((a, b, li_, [f for _, f in ch]))
         return final
 
     @staticmethod
     def _processed(ntext, n0, n1, group, matches, norm) -> Processed:
-        forms = [f for sent in group for _, f in sent[3]]
-        cues: Counter[str] = Counter()
-        actors: Counter[str] = Counter()
-        stance: Counter[str] = Counter()
+        forms = [f for sent in group for f in sent[3]]
+        counts: dict[str, dict[str, int]] = {"cue": {}, "actor": {}, "stance": {}}
         hits = []
         lo = bisect.bisect_left(matches, n0, key=lambda m: m[1])
         for mid, s, e in matches[lo:]:
             if s >= n1:
                 break
             kind, _, name = mid.partition(":")
-            if kind == "cue":
-                cues[name] += 1
-                hits.append((mid, *norm.span_to_original(s, e)))
-            elif kind == "actor":
-                actors[name] += 1
-            else:
-                stance[name] += 1
+            c = counts[kind]
+            c[name] = c.get(name, 0) + 1
+            if kind != "actor":  # cues and stance cues are evidence
                 hits.append((mid, *norm.span_to_original(s, e)))
         text = ntext[n0:n1]
         return Processed(
             tokens=" ".join(forms),
             text=text,
-            cues=dict(cues),
-            actors=dict(actors),
-            stance=dict(stance),
+            cues=counts["cue"],
+            actors=counts["actor"],
+            stance=counts["stance"],
             n_words=len(forms),
             lang=guess_language(forms, text),
             hits=hits,
