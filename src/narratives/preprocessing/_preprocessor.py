@@ -221,14 +221,14 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     ) -> Segmented:
         ntext = norm.text
         # Line kinds, indexed by normalised line start.
-        line_starts, line_kinds, para_breaks = [], [], set()
+        line_starts, line_kinds, para_breaks = [], [], []  # para_breaks: ascending line indices
         pos = 0
         for line in ntext.split("\n"):
             kind = classify_line(line)
             line_starts.append(pos)
             line_kinds.append(kind)
             if kind == "blank":
-                para_breaks.add(len(line_starts) - 1)
+                para_breaks.append(len(line_starts) - 1)
             pos += len(line) + 1
 
         # Sentences as (norm start, norm end, line index, feature forms).
@@ -279,7 +279,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         for sent in sents:
             s0, s1, li, _ = sent
             kind = line_kinds[li]
-            crossed_para = any(prev_line < k < li for k in para_breaks) if prev_line >= 0 else False
+            # a blank line strictly between the previous sentence's line and this one
+            crossed_para = prev_line >= 0 and bisect.bisect_right(
+                para_breaks, prev_line
+            ) < bisect.bisect_left(para_breaks, li)
             if kind == "boilerplate":
                 if cur_kind != "boilerplate" or crossed_para:
                     close()
