@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv as _csv
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -407,25 +408,26 @@ def count_rows(path: str | Path, fmt: str = "auto") -> int | None:
     return None
 
 
-def _count_lines(path: Path, block_size: int = 1 << 22) -> int:
-    """Lines that are not blank, like the JSONL reader counts them, but with numpy over 4 MiB
-    blocks: this runs in a thread next to the tagging and should hardly hold the GIL."""
-    import numpy as np
+_BLANK_BYTES = b" \t\n\r\x0b\x0c"
+_BLANK_LINE = re.compile(rb"(?m)^[ \t\r\x0b\x0c]*\n")
 
-    blank = np.zeros(256, dtype=bool)
-    blank[[9, 10, 11, 12, 13, 32]] = True
+
+def _count_lines(path: Path, block_size: int = 1 << 22) -> int:
+    """Lines that are not blank, like the JSONL reader counts them: newlines counted by
+    ``bytes.count`` and blank lines by one regex per block (a few ms per 10 MB; this runs in a
+    thread next to the tagging, so it must hold the GIL as little as possible)."""
     n, pending = 0, False  # pending: the unfinished line so far has content
     with open(path, "rb") as fh:
         while block := fh.read(block_size):
-            arr = np.frombuffer(block, dtype=np.uint8)
-            cs = np.cumsum(~blank[arr])
-            nl = np.flatnonzero(arr == 10)
-            if not len(nl):
-                pending = pending or bool(cs[-1])
+            first = block.find(b"\n")
+            if first < 0:
+                pending = pending or bool(block.strip(_BLANK_BYTES))
                 continue
-            per_line = np.diff(cs[nl], prepend=0)  # content bytes of each finished line
-            n += int((per_line[1:] > 0).sum()) + int(per_line[0] > 0 or pending)
-            pending = bool(cs[-1] - cs[nl[-1]])
+            n += pending or bool(block[:first].strip(_BLANK_BYTES))
+            last = block.rfind(b"\n")
+            whole = block[first + 1 : last + 1]  # complete lines only
+            n += whole.count(b"\n") - len(_BLANK_LINE.findall(whole))
+            pending = bool(block[last + 1 :].strip(_BLANK_BYTES))
     return n + int(pending)
 
 
