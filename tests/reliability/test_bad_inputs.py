@@ -376,6 +376,25 @@ def test_subprocess_bad_inputs_have_no_traceback(run, tmp_path, tiny_model_dir):
     assert res.stderr.strip().count("\n") == 0 and res.stderr.startswith("error:")
 
 
+def test_console_exit_flushes_block_buffered_output(tmp_path, tiny_model_dir):
+    # The console command ends with os._exit (no interpreter teardown): what it printed to a
+    # pipe (block-buffered, no PYTHONUNBUFFERED) and wrote to disk must all be there.
+    import subprocess
+
+    from _reliability import cli_command
+
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": f"d{i}", "text": OK} for i in range(30)])
+    out = tmp_path / "out.parquet"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    res = subprocess.run(
+        [*cli_command(), "tag", str(src), "-o", str(out), "--model", str(tiny_model_dir)],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "input rows 30, tagged 30" in res.stdout
+    assert sorted(set(pd.read_parquet(out)["id"])) == sorted(f"d{i}" for i in range(30))
+
+
 # ------------------------------------------------------------------ training data
 @pytest.mark.parametrize(
     ("rows", "message"),

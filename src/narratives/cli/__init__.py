@@ -1,5 +1,7 @@
 """Command-line interface (thin layer over the library)."""
 
+import logging
+import os
 import sys
 
 from ._app import EXIT_INPUT, EXIT_INTERNAL, EXIT_MODEL, EXIT_OK, EXIT_REJECTS, app
@@ -9,4 +11,18 @@ __all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "EXIT_MODEL", "EXIT_OK", "EXIT_REJECTS
 
 
 def main() -> None:
-    sys.exit(_main())
+    """The ``narratives`` console command.
+
+    Every command has finished its work when :func:`_main` returns (outputs written and moved
+    into place, worker processes and clusters shut down), so the process ends right there with
+    ``os._exit``: the interpreter's own teardown of a tagging run's heap (model, spaCy
+    vocabulary, caches) took 0.4 s and only frees memory the operating system reclaims anyway.
+    A bug still raises (with its traceback) and exits the normal way.
+    """
+    code = _main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+    finally:
+        os._exit(code)
