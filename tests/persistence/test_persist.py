@@ -122,3 +122,28 @@ def test_untrusted_types_refused(copy):
     _edit_manifest(copy, files={"pipeline.skops": _sha256(copy / "pipeline.skops")})
     with pytest.raises(narratives.UntrustedModelError, match="trusted list"):
         narratives.load(copy)
+
+
+def test_incompressible_members_are_stored(tiny_model_dir):
+    import zipfile
+
+    with zipfile.ZipFile(tiny_model_dir / "pipeline.skops") as z:
+        infos = {i.filename: i for i in z.infolist()}
+        assert z.testzip() is None
+    schema = infos["schema.json"]
+    assert schema.compress_type == zipfile.ZIP_DEFLATED
+    assert schema.compress_size < 0.5 * schema.file_size
+    for i in infos.values():  # every member either saves >= 20% deflated, or is stored
+        if i.compress_type == zipfile.ZIP_DEFLATED:
+            assert i.compress_size <= 0.8 * i.file_size or i.file_size == 0, i.filename
+        else:
+            assert i.compress_type == zipfile.ZIP_STORED
+
+
+def test_shipped_model_stores_its_coefficient_arrays():
+    import zipfile
+
+    path = narratives.default_model_path() / "pipeline.skops"
+    with zipfile.ZipFile(path) as z:
+        stored = [i for i in z.infolist() if i.compress_type == zipfile.ZIP_STORED]
+    assert stored and all(i.filename.endswith(".npy") for i in stored)

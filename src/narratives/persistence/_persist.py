@@ -17,6 +17,7 @@ import platform
 import re
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _store_incompressible(path: Path, min_saving: float = 0.2) -> None:
+    """Rewrite a skops zip so that members deflate saves less than ``min_saving`` of are stored
+    uncompressed. The fitted coefficient arrays hardly compress (about 15%), and inflating them
+    was most of a model's load time; term lists and the schema still compress tenfold."""
+    out = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            new.external_attr = info.external_attr
+            saving = 1 - info.compress_size / info.file_size if info.file_size else 0.0
+            new.compress_type = zipfile.ZIP_DEFLATED if saving >= min_saving else zipfile.ZIP_STORED
+            dst.writestr(new, src.read(info))
+    os.replace(out, path)
+
+
 def save_pipeline(
     pipeline: Any,
     path: str | Path,
@@ -102,7 +118,8 @@ def save_pipeline(
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; a model directory is meant to be shared
     try:
-        sio.dump(pipeline, tmp / PIPELINE_FILE, compression=8)
+        sio.dump(pipeline, tmp / PIPELINE_FILE, compression=zipfile.ZIP_DEFLATED)
+        _store_incompressible(tmp / PIPELINE_FILE)
         untrusted = set(sio.get_untrusted_types(file=tmp / PIPELINE_FILE))
         unexpected = sorted(untrusted - set(TRUSTED_TYPES))
         if unexpected:
