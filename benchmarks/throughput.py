@@ -213,7 +213,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5, help="textcat_multilabel training epochs")
     ap.add_argument("--no-textcat", action="store_true")
     ap.add_argument(
-        "--repeats", type=int, default=3, help="interleaved runs of tokenizer, 1 and 2 workers"
+        "--repeats", type=int, default=5, help="interleaved runs of tokenizer, 1 and 2 workers"
     )
     ap.add_argument(
         "--wait-idle",
