@@ -53,6 +53,7 @@ ROUNDS = {
     5: range(24, 28),
     6: range(28, 32),
     7: range(32, 36),
+    8: range(36, 38),
 }
 
 
