@@ -158,7 +158,8 @@ class NarrativeModel:
     def _scores(
         self, proba_row: np.ndarray, labels: list[str], digits: int = 4
     ) -> dict[str, float]:
-        return {lab: round(float(p), digits) for lab, p in zip(labels, proba_row, strict=True)}
+        # np.round, as for the batch of passage rows in tag_segments: one rounding rule.
+        return dict(zip(labels, np.round(proba_row, digits).tolist(), strict=True))
 
     def tag_segments(
         self, ids: Sequence[Any], segs: Sequence[Segmented], unit: str = "passage"
@@ -181,8 +182,7 @@ class NarrativeModel:
         dec = self.pipeline.decide_processed(units, relevant=relevant)
         by_ref = {ref: k for k, ref in enumerate(refs)}
         if unit == "passage":
-            # Rounded once for the whole batch: np.round and round() agree except on exact
-            # ties below the 4th decimal.
+            # Rounded once for the whole batch (the rule of _scores).
             score_rows = np.round(dec["proba_fine"], 4).tolist()
             # Built column by column (a DataFrame from per-row dicts costs more than the rows).
             cols: dict[str, list] = {c: [] for c in PASSAGE_COLUMNS}

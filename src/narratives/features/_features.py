@@ -96,10 +96,7 @@ def _char_wb_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.c
         ),
         shape=(len(local), len(vocab)),
     )
-    X = (D @ M).tocsr()
-    X.sum_duplicates()
-    X.sort_indices()
-    return vectorizer._tfidf.transform(X, copy=False)
+    return _weighted(vectorizer, (D @ M).tocsr())
 
 
 def _word_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.csr_matrix:
@@ -129,9 +126,15 @@ def _word_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sp.csr_
         (np.ones(int(keep.sum()), dtype=vectorizer.dtype), (rows, cols[keep])),
         shape=(len(docs), len(vectorizer.vocabulary_)),
     )
-    X.sum_duplicates()
-    X.sort_indices()
-    return vectorizer._tfidf.transform(X, copy=False)
+    return _weighted(vectorizer, X)
+
+
+def _weighted(vectorizer: TfidfVectorizer, counts: sp.csr_matrix) -> sp.csr_matrix:
+    """The fitted vectorizer's own TF-IDF weighting of raw counts, in sklearn's canonical CSR
+    form (summed duplicates, sorted indices) so the result equals ``vectorizer.transform``."""
+    counts.sum_duplicates()
+    counts.sort_indices()
+    return vectorizer._tfidf.transform(counts, copy=False)
 
 
 def _fast_word_path(vectorizer: TfidfVectorizer) -> bool:

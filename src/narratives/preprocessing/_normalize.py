@@ -28,18 +28,19 @@ _CTRL = (
     r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffc"
 )
 _HSPACE = " \t\u00a0\u2007\u202f\u2009\u200a\u3000"
+_MAPPED = "".join(re.escape(c) for c in _CHAR_MAP)
 # One alternation, scanned once: HTML tags, entities, runs of horizontal space, runs of blank
 # lines, control/format characters (zero-width included) and single characters to map. The
 # leading lookahead (every character an alternative can start with) lets the scan skip ordinary
 # characters without trying each alternative: three times faster, same matches.
 _SPECIAL = re.compile(
-    r"(?=[<&\r\n" + _HSPACE + _CTRL + "".join(re.escape(c) for c in _CHAR_MAP) + r"])(?:"
+    r"(?=[<&\r\n" + _HSPACE + _CTRL + _MAPPED + r"])(?:"
     r"(?P<tag><(?:/?[A-Za-z][A-Za-z0-9:-]{0,20}(?:\s[^<>]{0,400})?/?|!--.{0,2000}?--)>)"
     r"|(?P<ent>&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
-    r"|(?P<hspace>[ \t\u00a0\u2007\u202f\u2009\u200a\u3000]{2,}|\t)"
+    r"|(?P<hspace>[" + _HSPACE + r"]{2,}|\t)"
     r"|(?P<nl>(?:[ \t]*(?:\r\n|\r|\n)){3,}|\r\n|\r)"
-    r"|(?P<ctrl>[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffc])"
-    r"|(?P<map>[" + "".join(re.escape(c) for c in _CHAR_MAP) + r"]))",
+    r"|(?P<ctrl>[" + _CTRL + r"])"
+    r"|(?P<map>[" + _MAPPED + r"]))",
     re.S,
 )
 _BLOCK_TAGS = re.compile(

@@ -234,6 +234,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         # Sentences as (norm start, norm end, line index, feature forms).
         sents = []
         matches: list[tuple[str, int, int]] = []
+        cap = self.max_passage_chars
         for b_start, dtext, doc in docs:
             for mid, s, e in matchers(doc):
                 matches.append((mid, b_start + s, b_start + e))
@@ -243,7 +244,6 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             else:
                 forms = [token_form(t, lemmatize) for t in doc]
                 doc_sents = [(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
-            cap = self.max_passage_chars
             for t0, t1, c0, c1 in doc_sents:
                 stext = dtext[c0:c1]
                 stripped = stext.strip()
