@@ -133,3 +133,25 @@ def test_label_lists():
     assert out == [["a", "c"], ["none"], ["a", "c"], ["b"]]
     assert out[0] is not out[2]  # every row owns its list
     assert _label_lists(np.zeros((0, 3), dtype=np.int8), ["a", "b", "c"], "none") == []
+
+
+def _plain_label_lists(D, labels, none):
+    return [[labels[j] for j in range(D.shape[1]) if D[r, j]] or [none] for r in range(D.shape[0])]
+
+
+@pytest.mark.parametrize("n_labels", [13, 22, 63, 64, 65, 94, 130, 200])
+def test_label_lists_match_plain_version_for_any_label_count(n_labels):
+    """Regression: an int64 bit mask broke label lists from 64 labels on (label 63 came back as
+    63-69, labels from 64 on as none) while the 0/1 matrix was right."""
+    from narratives.model._classifier import _label_lists
+
+    rng = np.random.default_rng(n_labels)
+    labels = [f"L{j}" for j in range(n_labels)]
+    D = (rng.random((1200, n_labels)) < 0.03).astype(np.int8)
+    D[:50] = 0  # rows without labels
+    D[50, :] = 1  # a row with every label
+    D[51, -1] = 1  # the last label alone
+    D[52, min(63, n_labels - 1)] = 1
+    assert _label_lists(D, labels, "none") == _plain_label_lists(D, labels, "none")
+    # an int64 matrix (as dedup assembles it) gives the same lists
+    assert _label_lists(D.astype(np.int64), labels, "none") == _plain_label_lists(D, labels, "none")

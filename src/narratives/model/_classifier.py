@@ -530,17 +530,21 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _label_lists(D: np.ndarray, labels: Sequence[str], none: str) -> list[list[str]]:
-    """Per row of a 0/1 matrix, its labels (``[none]`` when empty); rows with the same labels are
-    built once (there are few distinct label sets), each row gets its own list."""
+    """Per row of a 0/1 matrix, its labels (``[none]`` when empty).
+
+    Rows with the same labels are built once (real output has few distinct label sets); the key
+    is the row's packed bits, which has no limit on the number of labels (an integer bit mask
+    would overflow at 64). Each row gets its own list.
+    """
     if not D.shape[0]:
         return []
-    codes = (D.astype(np.int64) << np.arange(D.shape[1], dtype=np.int64)).sum(axis=1)
-    built: dict[int, list[str]] = {}
+    packed = np.packbits(np.asarray(D) != 0, axis=1)
+    built: dict[bytes, list[str]] = {}
     out = []
-    for c in codes.tolist():
-        labs = built.get(c)
+    for r, key in enumerate(map(bytes, packed)):
+        labs = built.get(key)
         if labs is None:
-            labs = built[c] = [lab for j, lab in enumerate(labels) if c >> j & 1] or [none]
+            labs = built[key] = [labels[j] for j in np.flatnonzero(D[r])] or [none]
         out.append(list(labs))
     return out
 
