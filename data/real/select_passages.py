@@ -1,0 +1,161 @@
+"""Select the real passages of ``data/real/`` for annotation (deterministic, seed 0).
+
+Kremlin texts are split into passages with the package's own preprocessor (the unit the tool
+tags), so annotations line up with tagging; Wikipedia current-events items are one passage each.
+
+Selection (why): real text is mostly frame-free, so a plain random sample would hold too few
+framed passages to learn or measure a frame. Each source is sampled in two strata, written to
+the passage records as ``stratum``:
+
+- ``cue`` (Kremlin only): passages with words that often carry a frame's claim in official
+  wording (NATO expansion, coup, nationalists, compatriots, Crimea, sanctions, ...).
+- ``topical``: passages with a frame's topic words (NATO, Crimea, Ukraine, sanctions, coup,
+  history, war crimes, elections, interference, ...). Frames and the hard negatives (same
+  topics, no frame) both live here. ``region``: Wikipedia items flagged ``region`` by the data set
+  (all of them are taken) and Kremlin passages that name only Russia or the CIS (readouts).
+- ``random``: a uniform sample of everything else (routine readouts, greetings, world news).
+
+Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+TOPICAL = re.compile(
+    r"\b(Ukrain\w*|Kiev|Kyiv|Crimea\w*|Sevastopol|Donbass?|Donetsk|Lugansk|Luhansk|NATO|"
+    r"sanction\w*|Georgia\w*|Abkhaz\w*|Ossetia\w*|Transnistria\w*|Moldov\w*|Baltic|Eston\w*|"
+    r"Latvi\w*|Lithuan\w*|Belarus\w*|Kazakh\w*|Kyrgyz\w*|Uzbek\w*|Tajik\w*|Armenia\w*|"
+    r"Azerbaijan\w*|Nazi\w*|fascis\w*|neo-Nazi\w*|compatriot\w*|Russian[- ]speak\w*|"
+    r"Russian world|coup|colou?r revolution\w*|missile defen[cs]e|Kosovo|genocide|"
+    r"referend\w*|separatis\w*|self-determination|sovereign\w*|Soviet Union|USSR|"
+    r"Great Patriotic War|Second World War|encircle\w*|expansion|interfer\w*|"
+    r"Russophob\w*|puppet|propaganda|war crimes?|massacre|atrocit\w*|chemical weapons|"
+    r"provocation|humanitarian aid|military aid|peacekeep\w*|mediat\w*|nuclear|"
+    r"traditional values|civilisation\w*|civilization\w*|Eurasia\w*|election\w*|"
+    r"Zelensk\w*|terroris\w*|Syria\w*|Chechn\w*|Caucasus|Iraq|Yugoslavia|Libya|"
+    r"Western partners|the West|Washington|United States|Europe\w*)\b",
+    re.IGNORECASE,
+)
+# Words that often carry a frame's claim in official Russian wording (not only its topic).
+CUES = re.compile(
+    r"\b(NATO expansion|expan\w+ (of )?NATO|NATO infrastructure|encircle\w*|coup|neo-Nazi\w*|"
+    r"Nazi\w*|nationalists|Bandera\w*|fascis\w*|reunification|returned to Russia|"
+    r"compatriots|Russian[- ]speak\w*|Russophob\w*|missile defen[cs]e|colou?r revolution\w*|"
+    r"Kosovo precedent|one people|genocide|provocation\w*|interfer\w* in (our|the) internal|"
+    r"so-called|double standards|unipolar|hegemon\w*|sanctions|Crimea|Donbass|Maidan|"
+    r"Saakashvili|aggression|peacekeep\w*|traditional values|spiritual values|Russian world)\b",
+    re.IGNORECASE,
+)
+REGION = re.compile(r"\b(Kremlin|Putin|Russia\w*|Moscow|Lavrov|Medvedev|CIS|CSTO)\b")
+
+
+def kremlin_passages(shared: Path, n_cue: int, n_topical: int, n_region: int, n_random: int, rng):
+    from narratives.preprocessing import Preprocessor
+
+    docs = [json.loads(line) for line in open(shared / "kremlin-en" / "documents.jsonl")]
+    pre = Preprocessor().fit()
+    cue, topical, region, other = [], [], [], []
+    for start in range(0, len(docs), 200):
+        chunk = docs[start : start + 200]
+        for doc, seg in zip(chunk, pre.segment([d["text"] for d in chunk]), strict=True):
+            prev = ""
+            for p in seg.passages:
+                if p.kind != "text":
+                    continue
+                text = doc["text"][p.start : p.end]
+                if len(text.split()) < 6:
+                    prev = text
+                    continue
+                rec = {
+                    "id": f"kremlin-{doc['id']}-{p.index:03d}",
+                    "source": "kremlin-en",
+                    "doc_id": doc["id"],
+                    "date": doc["date"],
+                    "title": doc["title"],
+                    "url": doc["url"],
+                    "start": p.start,
+                    "end": p.end,
+                    "context": prev[-600:],
+                    "text": text,
+                }
+                prev = text
+                hits = len(set(m.lower() for m in TOPICAL.findall(text)))
+                if CUES.search(text):
+                    cue.append(rec)
+                elif hits >= 2:
+                    topical.append(rec)
+                elif hits or REGION.search(text):
+                    region.append(rec)
+                else:
+                    other.append(rec)
+    return (
+        _spread(cue, n_cue, rng, "cue")
+        + _spread(topical, n_topical, rng, "topical")
+        + _spread(region, n_region, rng, "region")
+        + _spread(other, n_random, rng, "random")
+    )
+
+
+def _spread(recs, n, rng, stratum, per_doc=6):
+    """Sample ``n`` passages, at most ``per_doc`` from one document, so no speech dominates."""
+    rng.shuffle(recs)
+    taken, count = [], {}
+    for r in recs:
+        if count.get(r["doc_id"], 0) < per_doc:
+            count[r["doc_id"]] = count.get(r["doc_id"], 0) + 1
+            taken.append({**r, "stratum": stratum})
+            if len(taken) == n:
+                break
+    return taken
+
+
+def wiki_items(shared: Path, n_topical: int, n_random: int, rng: random.Random):
+    items = [json.loads(line) for line in open(shared / "wikipedia-current-events" / "items.jsonl")]
+    region, topical, rest = [], [], []
+    for it in items:
+        rec = {
+            "id": f"wcev-{it['id']}",
+            "source": "wikipedia-current-events",
+            "doc_id": it["date"],
+            "date": it["date"],
+            "title": " > ".join([it["section"], *it["topics"]]),
+            "url": "https://en.wikipedia.org/wiki/Portal:Current_events/" + it["date"],
+            "region": it["region"],
+            "text": it["text"],
+        }
+        blob = " ".join([it["text"], *it["topics"]])
+        if it["region"]:
+            region.append({**rec, "stratum": "region"})
+        elif TOPICAL.search(blob):
+            topical.append({**rec, "stratum": "topical"})
+        else:
+            rest.append({**rec, "stratum": "random"})
+    rng.shuffle(topical)
+    rng.shuffle(rest)
+    return region + topical[:n_topical] + rest[:n_random]
+
+
+def main(shared: str, out_dir: str) -> None:
+    rng = random.Random(0)
+    shared_p, out = Path(shared), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    kremlin = kremlin_passages(
+        shared_p, n_cue=420, n_topical=450, n_region=280, n_random=270, rng=rng
+    )
+    wiki = wiki_items(shared_p, n_topical=450, n_random=250, rng=rng)
+    for name, recs in (("kremlin", kremlin), ("wiki", wiki)):
+        recs.sort(key=lambda r: r["id"])
+        with open(out / f"{name}_passages.jsonl", "w") as fh:
+            for r in recs:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(name, len(recs), Counter(r["stratum"] for r in recs))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])
