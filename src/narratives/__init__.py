@@ -9,8 +9,6 @@ and :mod:`narratives.model`; I/O in :mod:`narratives.io`; persistence in
 reports in :mod:`narratives.evaluation`; the command line in :mod:`narratives.cli`.
 """
 
-__version__ = "0.1.0"
-
 from . import explore
 from ._api import default_model_path, load, train
 from ._exceptions import (
@@ -27,6 +25,7 @@ from ._explain import Explanation, highlight
 from ._model import NarrativeModel
 from ._registry import registry
 from ._taxonomy import Frame, Taxonomy
+from ._version import __version__
 from .evaluation import evaluate
 from .model import NarrativeClassifier, NarrativePipeline, make_pipeline
 

@@ -8,15 +8,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from ._exceptions import InputError, ModelNotFoundError
+from ._exceptions import ModelNotFoundError
 from ._model import NarrativeModel
 from ._taxonomy import Taxonomy
-from .io import LabelledData, read_labelled
-from .model import make_pipeline
-from .preprocessing import near_duplicate_groups, text_hash
+from .io import as_labelled
+from .model import fit_pipeline
 
 __all__ = ["default_model_path", "load", "train"]
 
@@ -49,21 +45,6 @@ def load(path: str | Path | None = None) -> NarrativeModel:
     return NarrativeModel.load(default_model_path() if path is None else path)
 
 
-def _as_labelled(data: Any, fmt: str, text_column: str, id_column: str | None) -> LabelledData:
-    if isinstance(data, LabelledData):
-        return data
-    if isinstance(data, pd.DataFrame):
-        if text_column not in data.columns or "frames" not in data.columns:
-            raise InputError(f"training DataFrame needs {text_column!r} and 'frames' columns")
-        df = data.rename(columns={text_column: "text"}).copy()
-        if "id" not in df.columns:
-            df["id"] = [str(i) for i in range(len(df))]
-        if "stance" not in df.columns:
-            df["stance"] = None
-        return LabelledData(df, None, [], "DataFrame")
-    return read_labelled(data, fmt=fmt, text_column=text_column, id_column=id_column)
-
-
 def train(
     data: Any,
     taxonomy: Taxonomy | str | Path | None = None,
@@ -92,50 +73,6 @@ def train(
     params : dict
         ``step__param`` overrides for :func:`narratives.make_pipeline`.
     """
-    ld = _as_labelled(data, fmt, text_column, id_column)
-    df = ld.frame
-    if not len(df):
-        raise InputError("no usable training rows")
-    if isinstance(taxonomy, (str, Path)):
-        taxonomy = Taxonomy.load(taxonomy)
-    tax = taxonomy or ld.taxonomy or Taxonomy.default()
-    texts = df["text"].tolist()
-    if unit == "auto":
-        unit = "document" if float(np.median([len(t) for t in texts])) > 1500 else "passage"
-    groups = near_duplicate_groups(texts)
-    objective = "samples_f1" if unit == "document" else "label_f1"
-    pipe = make_pipeline(
-        tax,
-        **{
-            "classifier__random_state": seed,
-            "classifier__threshold_objective": objective,
-            **(params or {}),
-        },
-    )
-    stance = df["stance"].tolist() if df["stance"].notna().any() else None
-    log.info(
-        "training on %d texts (%d near-duplicate groups), unit=%s",
-        len(texts),
-        len(set(groups)),
-        unit,
-    )
-    pipe.fit(texts, df["frames"].tolist(), stance=stance, groups=groups)
-    manifest = {
-        "name": name or "custom",
-        "seed": seed,
-        "training_data": {
-            "source": ld.source,
-            "hash": text_hash(texts),
-            "labels_hash": text_hash(";".join(f) for f in df["frames"]),
-            "n_texts": len(texts),
-            "n_rejected": len(ld.rejects),
-            "unit": unit,
-            "has_stance": stance is not None,
-        },
-        "params": {
-            k: repr(v)
-            for k, v in pipe.get_params(deep=True).items()
-            if "__" in k and "taxonomy" not in k
-        },
-    }
+    ld = as_labelled(data, fmt, text_column, id_column)
+    pipe, manifest = fit_pipeline(ld, taxonomy, seed=seed, unit=unit, params=params, name=name)
     return NarrativeModel(pipe, manifest)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .explore import highlight
+from ._highlight import highlight
 
 if TYPE_CHECKING:
     from ._model import NarrativeModel
@@ -71,7 +71,7 @@ def explain(
                     feats_top.append((str(names[k]), round(float(contrib[k]), 4)))
         sents = []
         if sent_dec is not None:
-            ps = sent_dec["proba_fine"][:, j]
+            ps = sent_dec.proba_fine[:, j]
             for k in np.argsort(-ps)[:3]:
                 if ps[k] > 0.05:
                     a, b = sentences[k]

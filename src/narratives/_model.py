@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ._exceptions import InputError
+from ._exceptions import InputError, ModelIntegrityError
+from ._explain import Explanation, explain
+from ._internal.messages import not_found
+from ._internal.schema import TEXT_POSITION, UNITS
+from ._rows import build_rows
 from ._taxonomy import Taxonomy
 from .model import NarrativePipeline
 from .persistence import load_pipeline, read_manifest, save_pipeline
 from .preprocessing import Segmented
-from .preprocessing._spacy import load_gazetteer
 
 __all__ = ["UNITS", "NarrativeModel"]
 
 log = logging.getLogger(__name__)
-UNITS = ("passage", "document")
-_COUNTRY_TYPES = {"state", "region"}
-
-
-def _countries(actors: dict[str, int]) -> list[str]:
-    gaz = load_gazetteer()
-    keys = [
-        k
-        for k, _ in sorted(actors.items(), key=lambda kv: (-kv[1], kv[0]))
-        if gaz.get(k, {}).get("type") in _COUNTRY_TYPES
-    ]
-    return keys
 
 
 class NarrativeModel:
@@ -144,8 +135,6 @@ class NarrativeModel:
         pipeline, manifest = load_pipeline(path)
         model = cls(pipeline, manifest, path)
         if manifest.get("taxonomy_hash") and manifest["taxonomy_hash"] != model.taxonomy.hash:
-            from ._exceptions import ModelIntegrityError
-
             raise ModelIntegrityError(
                 f"model {path}: the taxonomy in the manifest does not match the pipeline's"
             )
@@ -155,112 +144,60 @@ class NarrativeModel:
     def segment(self, texts: Sequence[str]) -> list[Segmented]:
         return self.pipeline.named_steps["preprocess"].segment(texts)
 
-    def _scores(
-        self, proba_row: np.ndarray, labels: list[str], digits: int = 4
-    ) -> dict[str, float]:
-        # np.round, as for the batch of passage rows in tag_segments: one rounding rule.
-        return dict(zip(labels, np.round(proba_row, digits).tolist(), strict=True))
-
     def tag_segments(
         self, ids: Sequence[Any], segs: Sequence[Segmented], unit: str = "passage"
     ) -> pd.DataFrame:
-        """Label already segmented documents (the engine's entry point)."""
-        if unit not in UNITS:
-            raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
-        clf = self.pipeline.classifier
-        tax_none = clf.none_label_
-        fine = clf.fine_labels_
-        # Decide every taggable passage in one batch.
-        refs, units, relevant = [], [], []
-        doc_relevant = [self.pipeline.is_relevant(seg.document) for seg in segs]
-        for d, seg in enumerate(segs):
-            for p in seg.passages:
-                if p.taggable:
-                    refs.append((d, p.index))
-                    units.append(p.processed)
-                    relevant.append(doc_relevant[d])
-        dec = self.pipeline.decide_processed(units, relevant=relevant)
-        by_ref = {ref: k for k, ref in enumerate(refs)}
-        if unit == "passage":
-            # Rounded once for the whole batch (the rule of _scores).
-            score_rows = np.round(dec["proba_fine"], 4).tolist()
-            # Built column by column (a DataFrame from per-row dicts costs more than the rows).
-            cols: dict[str, list] = {c: [] for c in PASSAGE_COLUMNS}
-            for d, seg in enumerate(segs):
-                relevant_flag = "" if doc_relevant[d] else "off_topic"
-                for p in seg.passages:
-                    k = by_ref.get((d, p.index))
-                    if k is None:
-                        frames, families, stance, scores = [tax_none], [tax_none], "none", {}
-                    else:
-                        frames, families, stance = (
-                            dec["frames"][k],
-                            dec["families"][k],
-                            dec["stance"][k],
-                        )
-                        scores = dict(zip(fine, score_rows[k], strict=True))
-                    for c, v in (
-                        ("id", ids[d]), ("passage", p.index), ("start", p.start), ("end", p.end),
-                        ("frames", frames), ("families", families), ("stance", stance),
-                        ("scores", scores), ("countries", _countries(p.processed.actors)),
-                        ("lang", p.processed.lang), ("flag", _flag(p, seg) or relevant_flag),
-                    ):  # fmt: skip
-                        cols[c].append(v)
-            return pd.DataFrame(cols, columns=PASSAGE_COLUMNS)
-        return self._aggregate(ids, segs, dec, by_ref, doc_relevant)
+        """Label already segmented documents (see :func:`narratives._rows.build_rows`)."""
+        return build_rows(self.pipeline, ids, segs, unit=unit, training_unit=self.training_unit)
 
-    def _aggregate(self, ids, segs, dec, by_ref, doc_relevant) -> pd.DataFrame:
+    def with_thresholds(
+        self,
+        thresholds: Mapping[str, float],
+        note: str | None = None,
+        clip: tuple[float, float] | None = None,
+    ) -> NarrativeModel:
+        """A copy of this model whose decision thresholds are replaced for the given labels.
+
+        Parameters
+        ----------
+        thresholds : mapping
+            Fine (or coarse) label -> threshold in [0, 1], e.g. the ``thresholds`` of
+            ``narratives.evaluate(...)["threshold_tuning"]``.
+        note : str, optional
+            Recorded in the manifest (``threshold_override``) with the labels changed.
+        clip : (low, high), optional
+            Bounds for the new thresholds. Default: the model's own ``threshold_floor`` and
+            ``threshold_ceiling`` (0.1 and 0.9 unless changed), so a threshold tuned to 0 on a
+            label whose positives all scored 0 does not turn into "every text has this label".
+
+        Labels the model does not know, and values outside [0, 1], raise
+        :class:`~narratives.InputError`. The copy saves and loads like any model.
+        """
         clf = self.pipeline.classifier
-        fine, coarse, none = clf.fine_labels_, clf.coarse_labels_, clf.none_label_
-        thr_f = np.array([clf.thresholds_[f] for f in fine])
-        whole = None
-        if self.training_unit == "document":
-            whole = self.pipeline.decide_processed([s.document for s in segs])
-        rows = []
-        for d, seg in enumerate(segs):
-            ks = [by_ref[(d, p.index)] for p in seg.passages if (d, p.index) in by_ref]
-            pidx = [p.index for p in seg.passages if (d, p.index) in by_ref]
-            evidence: dict[str, int] = {}
-            if whole is not None:
-                proba = whole["proba_fine"][d]
-                frames = [f for f in whole["frames"][d] if f != none]
-                families = [c for c in whole["families"][d] if c != none]
-                stance = whole["stance"][d]
-            elif ks:
-                P = dec["proba_fine"][ks]
-                proba = P.max(axis=0)
-                frames = (
-                    [fine[j] for j in np.flatnonzero(proba >= thr_f)] if doc_relevant[d] else []
-                )
-                fam_hits = set()
-                for k in ks:
-                    fam_hits.update(c for c in dec["families"][k] if c != none)
-                families = [c for c in coarse if c in fam_hits]
-                framed = [dec["stance"][k] for k in ks if dec["stance"][k] not in ("none",)]
-                if not framed:
-                    stance = "none"
-                elif "unknown" in framed:
-                    stance = "unknown"
-                else:
-                    stance = (
-                        "promotes" if framed.count("promotes") >= len(framed) / 2 else "reports"
-                    )
-            else:
-                proba = np.zeros(len(fine))
-                frames, families, stance = [], [], "none"
-            if ks:
-                P = dec["proba_fine"][ks]
-                for j in np.flatnonzero(proba > 0):
-                    if fine[j] in frames:
-                        evidence[fine[j]] = int(pidx[int(P[:, j].argmax())])
-            rows.append({
-                "id": ids[d], "frames": frames or [none], "families": families or [none], "stance": stance,
-                "scores": self._scores(proba, fine), "evidence": evidence,
-                "countries": _countries(seg.document.actors), "lang": seg.document.lang,
-                "n_passages": len(seg.passages),
-                "flag": "truncated" if seg.truncated else ("non_english" if seg.document.lang != "en" else ("" if doc_relevant[d] else "off_topic")),
-            })  # fmt: skip
-        return pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+        unknown = [k for k in thresholds if k not in clf.thresholds_]
+        if unknown:
+            raise InputError(
+                f"{len(unknown)} label(s) unknown to the model: {', '.join(unknown[:5])}"
+            )
+        bad = {k: v for k, v in thresholds.items() if not (0.0 <= float(v) <= 1.0)}
+        if bad:
+            raise InputError(f"thresholds must lie in [0, 1]: {bad}")
+        if clip is None:
+            clip = (
+                float(getattr(clf, "threshold_floor", 0.0)),
+                float(getattr(clf, "threshold_ceiling", 1.0)),
+            )
+        lo, hi = clip
+        new = {k: min(max(float(v), lo), hi) for k, v in thresholds.items()}
+        pipe = copy.deepcopy(self.pipeline)
+        pipe.classifier.thresholds_.update(new)
+        manifest = copy.deepcopy(self.manifest)
+        manifest["threshold_override"] = {
+            "labels": sorted(new),
+            "clip": [lo, hi],
+            "note": note or "thresholds set with NarrativeModel.with_thresholds",
+        }
+        return NarrativeModel(pipe, manifest)
 
     def tag(
         self,
@@ -280,9 +217,7 @@ class NarrativeModel:
         """
         if isinstance(data, pd.DataFrame):
             if text_column not in data.columns:
-                raise InputError(
-                    f"column {text_column!r} not found; available: {', '.join(map(str, data.columns))}"
-                )
+                raise InputError(not_found("column", text_column, data.columns))
             texts = data[text_column].tolist()
             ids = data[id_column].tolist() if id_column in data.columns else list(range(len(data)))
         else:
@@ -298,7 +233,7 @@ class NarrativeModel:
         if with_text and unit == "passage" and len(out):
             by_id = dict(zip(ids, texts, strict=True))
             out.insert(
-                4,
+                TEXT_POSITION,
                 "text",
                 [
                     by_id[i][s:e]
@@ -308,45 +243,8 @@ class NarrativeModel:
         return out
 
     # -------------------------------------------------------------- explaining
-    def explain(self, text: str, top_k: int = 8, labels: Sequence[str] | None = None):
+    def explain(
+        self, text: str, top_k: int = 8, labels: Sequence[str] | None = None
+    ) -> Explanation:
         """Per label: score, threshold, the sentences and features (n-grams, cues) that pushed it up."""
-        from ._explain import explain
-
         return explain(self, text, top_k=top_k, labels=labels)
-
-
-PASSAGE_COLUMNS = [
-    "id",
-    "passage",
-    "start",
-    "end",
-    "frames",
-    "families",
-    "stance",
-    "scores",
-    "countries",
-    "lang",
-    "flag",
-]
-DOCUMENT_COLUMNS = [
-    "id",
-    "frames",
-    "families",
-    "stance",
-    "scores",
-    "evidence",
-    "countries",
-    "lang",
-    "n_passages",
-    "flag",
-]
-
-
-def _flag(p, seg) -> str:
-    if seg.truncated and p.index == len(seg.passages) - 1:
-        return "truncated"  # first: the cut may land in a heading or boilerplate line
-    if p.kind != "text":
-        return p.kind
-    if p.processed.lang != "en":
-        return "non_english"
-    return ""

@@ -7,6 +7,7 @@ cluster); :func:`tag_dataframe` tags a dask DataFrame lazily, partition by parti
 
 from ._checkpoint import checkpoint_dir
 from ._dataframe import parquet_schema, tag_dataframe
+from ._prevalence import NO_VALUE, NON_TEXT_FLAGS, infer_unit, level_column, prevalence
 from ._progress import LineProgress, Progress, RichProgress
 from ._summarize import summarize, summary_to_markdown
 from ._tag import ENGINES, TagSummary, tag_file
@@ -14,12 +15,17 @@ from ._work import semeval_rows
 
 __all__ = [
     "ENGINES",
+    "NON_TEXT_FLAGS",
+    "NO_VALUE",
     "LineProgress",
     "Progress",
     "RichProgress",
     "TagSummary",
     "checkpoint_dir",
+    "infer_unit",
+    "level_column",
     "parquet_schema",
+    "prevalence",
     "semeval_rows",
     "summarize",
     "summary_to_markdown",

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..model import Decision
 from ..preprocessing import Processed
 from ..preprocessing._dedup import minhash
 
@@ -32,7 +33,6 @@ __all__ = ["DedupPipeline", "DedupStore"]
 #: Shorter passages are only deduplicated when identical.
 NEAR_MIN_WORDS = 8
 BANDS, ROWS = 16, 4  # 16 bands of 4 MinHash values: high recall, candidates are verified
-_FIELDS = ("proba_fine", "proba_coarse", "fine", "coarse")
 
 
 def _exact_key(p: Processed, relevant: bool) -> bytes:
@@ -145,18 +145,6 @@ class DedupStore:
             raise
 
 
-def _record(dec: dict[str, Any], k: int) -> dict[str, Any]:
-    sp = float(dec["stance_proba"][k])
-    return {
-        **{f: np.asarray(dec[f][k]).tolist() for f in _FIELDS},
-        "proba_none": float(dec["proba_none"][k]),
-        "frames": list(dec["frames"][k]),
-        "families": list(dec["families"][k]),
-        "stance": dec["stance"][k],
-        "stance_proba": None if sp != sp else sp,
-    }
-
-
 class DedupPipeline:
     """Wraps a fitted :class:`~narratives.model.NarrativePipeline`; ``decide_processed`` looks each
     unit up in the :class:`DedupStore` and decides only the new ones. Everything else is the
@@ -173,7 +161,7 @@ class DedupPipeline:
 
     def decide_processed(
         self, processed: Sequence[Processed], relevant: Sequence[bool] | None = None
-    ) -> dict[str, Any]:
+    ) -> Decision:
         n = len(processed)
         if relevant is None:
             relevant = [self._pipeline.is_relevant(p) for p in processed]
@@ -217,38 +205,14 @@ class DedupPipeline:
         )
         recs: dict[tuple[str, int], dict[str, Any]] = {}
         for k, i in enumerate(new):
-            recs[("new", i)] = _record(dec_new, k)
+            recs[("new", i)] = dec_new.record(k)
         if new:
             self._store.add([(keys[i], hvs.get(i), relevant[i], recs[("new", i)]) for i in new])
         from_store = self._store.records(sorted({ref for kind, ref in source if kind == "store"}))
         rows = []
         for kind, ref in source:
             rows.append(from_store[ref] if kind == "store" else recs[("new", ref)])
-        return _assemble(rows, relevant, n, self._pipeline)
-
-
-def _assemble(
-    rows: list[dict[str, Any]], relevant: list[bool], n: int, pipeline: Any
-) -> dict[str, Any]:
-    if not n:
-        return pipeline.decide_processed([])
-    clf = pipeline.classifier
-    nf, nc = len(clf.fine_labels_), len(clf.coarse_labels_)
-
-    def mat(name: str, width: int, dtype) -> np.ndarray:
-        return np.asarray([r[name] for r in rows], dtype=dtype).reshape(n, width)
-
-    return {
-        "proba_fine": mat("proba_fine", nf, float),
-        "proba_coarse": mat("proba_coarse", nc, float),
-        "proba_none": np.asarray([r["proba_none"] for r in rows], dtype=float),
-        "fine": mat("fine", nf, np.int64),
-        "coarse": mat("coarse", nc, np.int64),
-        "frames": [list(r["frames"]) for r in rows],
-        "families": [list(r["families"]) for r in rows],
-        "stance": [r["stance"] for r in rows],
-        "stance_proba": np.asarray(
-            [np.nan if r["stance_proba"] is None else r["stance_proba"] for r in rows], dtype=float
-        ),
-        "relevant": np.asarray(relevant, dtype=bool),
-    }
+        if not n:
+            return self._pipeline.decide_processed([])
+        clf = self._pipeline.classifier
+        return Decision.from_records(rows, relevant, len(clf.fine_labels_), len(clf.coarse_labels_))

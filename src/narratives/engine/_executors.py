@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._exceptions import NarrativesError
 from .._model import NarrativeModel
+from ._dedup import DedupStore
 from ._work import ChunkOptions, ChunkResult, tag_chunk
 
 __all__ = ["DaskExecutor", "PoolExecutor", "SerialExecutor", "make_executor"]
@@ -38,8 +39,6 @@ class SerialExecutor:
         self.model, self.opts = model, opts
         self.store = None
         if dedup_path is not None:
-            from ._dedup import DedupStore
-
             self.store = DedupStore(dedup_path)
 
     def submit(self, index: int, frame: pd.DataFrame) -> cf.Future:
@@ -91,8 +90,6 @@ def _init_worker(
     _INHERIT.clear()
     _WORKER["opts"] = opts
     if dedup_path:
-        from ._dedup import DedupStore
-
         _WORKER["store"] = DedupStore(dedup_path)
 
 

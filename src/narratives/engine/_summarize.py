@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._exceptions import InputError
+from ._prevalence import prevalence
 
 __all__ = ["summarize", "summary_to_markdown"]
 
@@ -141,8 +142,6 @@ def summarize(
         ``stance``, ``n`` (units with the label) and ``total`` (units in the group). Sorted by
         group, then by frequency.
     """
-    from ..explore import prevalence
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"not found: {path}")

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import InputError
-from .._model import UNITS, NarrativeModel
+from .._internal.schema import UNITS
+from .._model import NarrativeModel
 from ..io import (
     check_output_path,
     count_rows,
@@ -28,7 +29,7 @@ from ..io import (
 from ._checkpoint import Checkpoint
 from ._executors import make_executor
 from ._progress import Progress
-from ._work import ChunkOptions, empty_columns
+from ._work import ChunkOptions, ChunkResult, empty_columns
 
 __all__ = ["ENGINES", "TagSummary", "tag_file"]
 
@@ -327,8 +328,6 @@ def _run(
                 continue
             ids = frame["id"].astype(str).tolist()
             if not len(frame):  # only rejects: nothing to tag
-                from ._work import ChunkResult
-
                 ckpt.commit(ChunkResult(index=k), chunk.rejects, chunk.n_read, ids, first_id)
                 progress.advance(chunk.n_read)
                 continue

@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._model import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, NarrativeModel
+from .._internal.schema import TEXT_POSITION, output_columns
+from .._model import NarrativeModel
+from .._rows import build_rows
 from ..io import encode_part
 from ..io._readers import Reject
+from ._dedup import DedupPipeline
 
 __all__ = ["ChunkOptions", "ChunkResult", "semeval_rows", "tag_chunk", "tag_frame"]
 
@@ -110,25 +113,19 @@ def tag_frame(
     if not keep:
         return None, rejects, dict(stats)
     segs_k = [segs[i] for i in keep]
-    tagger = model
+    decider = model.pipeline
     if dedup_store is not None:
-        from ._dedup import DedupPipeline
-
-        tagger = NarrativeModel(
-            DedupPipeline(model.pipeline, dedup_store, opts.near_threshold),
-            model.manifest,
-            model.path,
-        )
+        decider = DedupPipeline(model.pipeline, dedup_store, opts.near_threshold)
     # Positions as ids, so duplicate ids keep their own text and input columns.
-    out = tagger.tag_segments(keep, segs_k, unit=opts.unit)
-    if dedup_store is not None:
-        stats["dedup_exact"] += tagger.pipeline.hits["exact"]
-        stats["dedup_near"] += tagger.pipeline.hits["near"]
+    out = build_rows(decider, keep, segs_k, unit=opts.unit, training_unit=model.training_unit)
+    if isinstance(decider, DedupPipeline):
+        stats["dedup_exact"] += decider.hits["exact"]
+        stats["dedup_near"] += decider.hits["near"]
     pos = out["id"].to_numpy(dtype=np.int64)
     out["id"] = ids[pos]
     if opts.unit == "passage" and opts.with_text and opts.kind != "semeval":
         spans = zip(pos, out["start"].tolist(), out["end"].tolist(), strict=True)
-        out.insert(4, "text", [texts[p][s:e] for p, s, e in spans])
+        out.insert(TEXT_POSITION, "text", [texts[p][s:e] for p, s, e in spans])
     extra = [c for c in frame.columns if c not in ("id", "text", "row")]
     if extra and opts.kind != "semeval":
         for c in extra:
@@ -178,9 +175,4 @@ def tag_chunk(
 
 def empty_columns(unit: str, with_text: bool) -> list[str]:
     """Columns of an output without rows."""
-    if unit == "document":
-        return list(DOCUMENT_COLUMNS)
-    cols = list(PASSAGE_COLUMNS)
-    if with_text:
-        cols.insert(4, "text")
-    return cols
+    return output_columns(unit, with_text)

@@ -26,8 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._exceptions import InputError
 from .._taxonomy import Taxonomy
+from ._metrics import binarize
 from ._systems import Predictions
+from ._thresholds import best_threshold
 
 __all__ = [
     "BASELINES",
@@ -413,9 +416,6 @@ class CrossFittedThresholds:
         fold: np.ndarray,
     ) -> Predictions:
         """Re-decide ``pred`` (scores of every document, out of fold) fold by fold."""
-        from ._metrics import binarize
-        from ._thresholds import best_threshold
-
         tax = self.taxonomy
         out_f: list[list[str]] = [[] for _ in gold_fine]
         out_c: list[list[str]] = [[] for _ in gold_fine]
@@ -468,8 +468,6 @@ BASELINES = {
 def make_baseline(name: str, taxonomy: Taxonomy, seed: int = 0) -> Any:
     """A baseline by name: ``majority``, ``cue_lexicon`` or ``spacy_bow``."""
     if name not in BASELINES:
-        from .._exceptions import InputError
-
         raise InputError(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
     if name == "spacy_bow":
         return SpacyBowBaseline(taxonomy, seed=seed)

@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.cells import as_list
+from .._internal.messages import not_found
 from .._taxonomy import Taxonomy
+from ..io import as_labelled
+from ..preprocessing import near_duplicate_groups
+from ._baselines import CrossFittedThresholds, make_baseline
 from ._bootstrap import LevelStats, bootstrap_ci, level_stats, paired_bootstrap
 from ._metrics import (
     binarize,
@@ -165,8 +170,6 @@ def score_predictions(
 
 
 def _read_annotations(path: Path) -> dict[str, tuple[list[str], list[str]]]:
-    from ..io._training import _as_list
-
     out: dict[str, tuple[list[str], list[str]]] = {}
     for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -176,7 +179,7 @@ def _read_annotations(path: Path) -> dict[str, tuple[list[str], list[str]]]:
             raise InputError(
                 f"{path}:{lineno}: expected id<TAB>narratives<TAB>subnarratives, found {len(parts)} fields"
             )
-        out[parts[0].strip()] = (_as_list(parts[1]), _as_list(parts[2]))
+        out[parts[0].strip()] = (as_list(parts[1], strict=True), as_list(parts[2], strict=True))
     return out
 
 
@@ -253,8 +256,6 @@ def make_folds(
     -------
     fold : array (n,) of fold ids, group : array (n,) of group ids, info : dict
     """
-    from ..preprocessing import near_duplicate_groups
-
     n = len(texts)
     if k < 2:
         raise InputError(f"cross-validation needs at least 2 folds, not {k}")
@@ -376,9 +377,7 @@ def evaluate(
         baseline), ``threshold_tuning``, ``errors``, ``label_noise``, ``plots`` (curve data),
         ``data``, ``protocol`` and ``oof_predictions``.
     """
-    from .._api import _as_labelled
-
-    ld = _as_labelled(data, fmt, text_column, id_column)
+    ld = as_labelled(data, fmt, text_column, id_column)
     df = ld.frame.reset_index(drop=True)
     if not len(df):
         raise InputError("no labelled rows to evaluate")
@@ -393,9 +392,8 @@ def evaluate(
     if threshold_objective == "precision" and not (target_precision and 0 < target_precision <= 1):
         raise InputError("threshold objective 'precision' needs a target precision in (0, 1]")
     if group_column is not None and group_column not in df.columns:
-        raise InputError(
-            f"group column {group_column!r} not found; available: {', '.join(c for c in df.columns if c not in ('text', 'row'))}"
-        )
+        available = [c for c in df.columns if c not in ("text", "row")]
+        raise InputError(not_found("group column", group_column, available))
     texts = df["text"].tolist()
     n = len(texts)
     if cv:
@@ -403,8 +401,6 @@ def evaluate(
             taxonomy = Taxonomy.load(taxonomy)
         tax = taxonomy or ld.taxonomy or Taxonomy.default()
         names = list(DEFAULT_BASELINES if baselines is None else baselines)
-        from ._baselines import make_baseline
-
         systems = [NarrativesSystem(tax, seed=seed, params=params, unit=unit)] + [
             make_baseline(b, tax, seed) for b in names
         ]
@@ -442,8 +438,6 @@ def evaluate(
 
     outputs, timing = _run(systems, df, texts, gold_f, fold, tax)
     if mode == "cross-validation" and tune_baselines:
-        from ._baselines import CrossFittedThresholds
-
         for s in [s for s in systems if s.name == "spacy_bow"]:
             variant = CrossFittedThresholds(s, tax)
             outputs[variant.name] = variant.apply(outputs[s.name], gold_f, gold_c, fold)

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .._internal.metrics import set_f1
+
 __all__ = [
     "average_precision",
     "binarize",
@@ -111,8 +113,7 @@ def f1_per_document(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]
     _check_rows(gold, pred)
     out = np.empty(len(gold))
     for i, (g, p) in enumerate(zip(gold, pred, strict=True)):
-        g, p = set(g), set(p)
-        out[i] = 1.0 if not g and not p else 2 * len(g & p) / (len(g) + len(p))
+        out[i] = set_f1(g, p)
     return out
 
 

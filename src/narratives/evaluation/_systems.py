@@ -17,7 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._api import train
+from .._model import NarrativeModel
 from .._taxonomy import Taxonomy
+from ..io import LabelledData
+from ..model import NarrativePipeline
 
 __all__ = ["FixedModel", "NarrativesSystem", "Predictions", "model_predictions"]
 
@@ -77,9 +81,6 @@ def model_predictions(
     label highest (offsets and a truncated text) and the features that pushed the label's score up
     most (weight x value in the linear model).
     """
-    from .._model import NarrativeModel
-    from ..model import NarrativePipeline
-
     if isinstance(model, NarrativePipeline):
         model = NarrativeModel(model, {"training_data": {"unit": "document"}})
     pipe = model.pipeline
@@ -239,9 +240,6 @@ class NarrativesSystem:
                 "logistic regression, out-of-fold tuned decision rule", "params": self.params or {}, "unit": self.unit}  # fmt: skip
 
     def fit(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None) -> NarrativesSystem:
-        from .._api import train
-        from ..io import LabelledData
-
         self.model_ = train(LabelledData(frame.reset_index(drop=True), self.taxonomy, [], "cv-fold"),
                             taxonomy=self.taxonomy, seed=self.seed, params=self.params, unit=self.unit)  # fmt: skip
         return self

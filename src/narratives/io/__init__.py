@@ -11,7 +11,7 @@ from ._readers import (
     iter_chunks,
     read_all,
 )
-from ._training import LabelledData, read_labelled, read_semeval
+from ._training import LabelledData, as_labelled, read_labelled, read_semeval
 from ._writers import (
     TableWriter,
     check_output_path,
@@ -28,6 +28,7 @@ __all__ = [
     "LabelledData",
     "Reject",
     "TableWriter",
+    "as_labelled",
     "assemble_parts",
     "check_output_path",
     "count_rows",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,11 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.cells import as_list
 from .._taxonomy import Taxonomy
 from ._readers import Reject, detect_format, read_all
 
-__all__ = ["LabelledData", "read_labelled", "read_semeval"]
+__all__ = ["LabelledData", "as_labelled", "read_labelled", "read_semeval"]
 
 SEMEVAL_ANNOTATIONS = "subtask-2-annotations.txt"
 
@@ -28,36 +28,6 @@ class LabelledData:
     taxonomy: Taxonomy | None
     rejects: list[Reject]
     source: str = ""
-
-
-def as_list(value: Any, strict: bool = False) -> list[str]:
-    """A label or list cell as a list of strings.
-
-    Accepts lists, tuples, sets, arrays, JSON list strings, ``;``-joined strings and mappings (their
-    keys); None and NaN are empty. With ``strict``, any other value (a number...) is an
-    :class:`InputError` instead of a one-element list.
-    """
-    if value is None or (isinstance(value, float) and value != value):
-        return []
-    if isinstance(value, str):
-        s = value.strip()
-        if s.startswith("["):
-            try:
-                return [str(x) for x in json.loads(s)]
-            except json.JSONDecodeError:
-                pass
-        return [p.strip() for p in s.split(";") if p.strip()]
-    if isinstance(value, Mapping):
-        return [str(k) for k in value]
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, (list, tuple, set)):
-        return [str(x) for x in value]
-    if strict:
-        raise InputError(
-            f"labels must be a list or a ';'-joined string, not {type(value).__name__} ({str(value)[:40]!r})"
-        )
-    return [str(value)]
 
 
 def _as_list(v: Any) -> list[str]:
@@ -148,3 +118,19 @@ def read_labelled(
     else:
         df["stance"] = None
     return LabelledData(df.reset_index(drop=True), None, rejects, str(path))
+
+
+def as_labelled(data: Any, fmt: str, text_column: str, id_column: str | None) -> LabelledData:
+    """Labelled data from a path, a DataFrame (``text`` and ``frames`` columns) or LabelledData."""
+    if isinstance(data, LabelledData):
+        return data
+    if isinstance(data, pd.DataFrame):
+        if text_column not in data.columns or "frames" not in data.columns:
+            raise InputError(f"training DataFrame needs {text_column!r} and 'frames' columns")
+        df = data.rename(columns={text_column: "text"}).copy()
+        if "id" not in df.columns:
+            df["id"] = [str(i) for i in range(len(df))]
+        if "stance" not in df.columns:
+            df["stance"] = None
+        return LabelledData(df, None, [], "DataFrame")
+    return read_labelled(data, fmt=fmt, text_column=text_column, id_column=id_column)

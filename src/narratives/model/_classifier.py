@@ -18,12 +18,13 @@ from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .._exceptions import InputError
+from .._internal.vocab import STANCES
 from ..preprocessing._preprocessor import _as_taxonomy
+from ._decision import Decision
 
 __all__ = ["STANCES", "NarrativeClassifier"]
 
 log = logging.getLogger(__name__)
-STANCES = ("promotes", "reports", "none")
 
 
 def _labels_matrix(y: Any, labels: list[str], none_label: str) -> np.ndarray:
@@ -477,12 +478,12 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         """Fine-label probabilities, shape (n, n_fine)."""
         return self.predict_proba_all(X)[:, : len(self.fine_labels_)]
 
-    def decide(self, X: Any) -> dict[str, Any]:
+    def decide(self, X: Any) -> Decision:
         """Everything a caller needs: probabilities, consistent decisions and stance.
 
-        Returns a dict with ``proba_fine``, ``proba_coarse``, ``fine`` and ``coarse`` (0/1 arrays),
-        ``frames`` / ``families`` (label lists per row, none label when empty), ``stance`` and
-        ``stance_proba`` (probability of "promotes").
+        Returns a :class:`~narratives.model.Decision`: ``proba_fine``, ``proba_coarse``, ``fine``
+        and ``coarse`` (0/1 arrays), ``frames`` / ``families`` (label lists per row, none label
+        when empty), ``stance`` and ``stance_proba`` (probability of "promotes").
         """
         check_is_fitted(self, "estimators_")
         P, stance_p = self._scores(X)
@@ -497,21 +498,21 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         else:
             sp_ = np.full(P.shape[0], np.nan)
             stance = np.where(has, "unknown", "none")
-        return {
-            "proba_fine": P[:, :nf],
-            "proba_coarse": P[:, nf : nf + nc],
-            "proba_none": P[:, nf + nc] if P.shape[1] > nf + nc else np.zeros(P.shape[0]),
-            "fine": fine,
-            "coarse": coarse,
-            "frames": frames,
-            "families": families,
-            "stance": stance.tolist(),
-            "stance_proba": sp_,
-        }
+        return Decision(
+            proba_fine=P[:, :nf],
+            proba_coarse=P[:, nf : nf + nc],
+            proba_none=P[:, nf + nc] if P.shape[1] > nf + nc else np.zeros(P.shape[0]),
+            fine=fine,
+            coarse=coarse,
+            frames=frames,
+            families=families,
+            stance=stance.tolist(),
+            stance_proba=sp_,
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """0/1 matrix of fine labels (columns in ``fine_labels_`` order)."""
-        return self.decide(X)["fine"]
+        return self.decide(X).fine
 
     def coef_for(self, j: int) -> np.ndarray | None:
         """Linear weights of label column ``j`` (fine then coarse), for explanations."""

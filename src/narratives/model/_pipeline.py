@@ -15,6 +15,7 @@ from ..features import NarrativeFeatures
 from ..preprocessing import Preprocessor, Processed
 from ..preprocessing._preprocessor import _as_taxonomy
 from ._classifier import NarrativeClassifier
+from ._decision import Decision
 
 __all__ = ["NarrativePipeline", "make_pipeline"]
 
@@ -77,13 +78,13 @@ class NarrativePipeline(Pipeline):
     def features_of(self, texts: Sequence[str]):
         return self[:-1].transform(list(texts))
 
-    def decide(self, X: Sequence[str]) -> dict[str, Any]:
+    def decide(self, X: Sequence[str]) -> Decision:
         """Decisions for raw texts: :meth:`NarrativeClassifier.decide` plus the relevance gate."""
         return self.decide_processed(self.named_steps["preprocess"].transform(list(X)))
 
     def decide_processed(
         self, processed: Sequence[Processed], relevant: Sequence[bool] | None = None
-    ) -> dict[str, Any]:
+    ) -> Decision:
         """Like :meth:`decide` for already preprocessed units (skips the spaCy stage).
 
         ``relevant`` overrides the relevance gate per row (e.g. computed on the whole document a
@@ -92,21 +93,13 @@ class NarrativePipeline(Pipeline):
         """
         if not len(processed):
             dec = self.classifier.decide(np.zeros((0, self.classifier.n_features_in_)))
-            dec["relevant"] = np.zeros(0, dtype=bool)
+            dec.relevant = np.zeros(0, dtype=bool)
             return dec
         dec = self.classifier.decide(self.named_steps["features"].transform(processed))
         actors = self._taxonomy_and_actors()[1]
         if relevant is None:
             relevant = [not actors or bool(actors.intersection(p.actors)) for p in processed]
-        relevant = np.asarray(relevant, dtype=bool)
-        none = self.classifier.none_label_
-        for r in np.flatnonzero(~relevant):
-            dec["frames"][r] = [none]
-            dec["families"][r] = [none]
-            dec["stance"][r] = "none"
-            dec["fine"][r] = 0
-            dec["coarse"][r] = 0
-        dec["relevant"] = relevant
+        dec.gate(np.asarray(relevant, dtype=bool), self.classifier.none_label_)
         return dec
 
     def is_relevant(self, processed: Processed) -> bool:

@@ -28,7 +28,6 @@ import skops
 import skops.io as sio
 import spacy
 
-from .. import __version__
 from .._exceptions import (
     InputError,
     ModelIntegrityError,
@@ -36,6 +35,8 @@ from .._exceptions import (
     ModelVersionError,
     UntrustedModelError,
 )
+from .._version import __version__
+from ..model import NarrativePipeline
 
 __all__ = [
     "FORMAT_VERSION",
@@ -290,8 +291,6 @@ _SPACY_NAME = re.compile(r"^(?:blank:[A-Za-z_-]{2,12}|[A-Za-z][A-Za-z0-9_]{0,99}
 
 def _check_pipeline(pipeline: Any, path: Path) -> None:
     """The loaded object must be a narratives pipeline whose parameters load nothing from paths."""
-    from ..model import NarrativePipeline
-
     if not isinstance(pipeline, NarrativePipeline):
         raise ModelIntegrityError(
             f"model {path}: {PIPELINE_FILE} holds a {type(pipeline).__name__}, not a narratives pipeline"

@@ -1,0 +1,201 @@
+"""Output rows from segmented documents: one row per passage or per document.
+
+:func:`build_rows` is the one place where decisions become the rows of ``tag``. It takes any
+object with the :class:`Decider` protocol: a fitted :class:`~narratives.model.NarrativePipeline`,
+or the engine's :class:`~narratives.engine._dedup.DedupPipeline`, which answers repeated passages
+from its store. Columns and their types are defined in :mod:`narratives._internal.schema`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ._exceptions import InputError
+from ._internal.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, UNITS
+from .model import Decision, NarrativeClassifier
+from .preprocessing import Processed, Segmented
+from .preprocessing._spacy import load_gazetteer
+
+__all__ = ["Decider", "build_rows"]
+
+_COUNTRY_TYPES = {"state", "region"}
+
+
+class Decider(Protocol):
+    """What row building needs from a fitted pipeline."""
+
+    @property
+    def classifier(self) -> NarrativeClassifier: ...
+
+    def is_relevant(self, processed: Processed) -> bool: ...
+
+    def decide_processed(
+        self, processed: Sequence[Processed], relevant: Sequence[bool] | None = None
+    ) -> Decision: ...
+
+
+def build_rows(
+    decider: Decider,
+    ids: Sequence[Any],
+    segs: Sequence[Segmented],
+    unit: str = "passage",
+    training_unit: str = "passage",
+) -> pd.DataFrame:
+    """Label segmented documents: passage rows, or document rows aggregated from them.
+
+    Every taggable passage is decided in one batch, with the relevance gate of its document.
+    A document-level model (``training_unit="document"``) decides document rows on the whole
+    document instead of aggregating its passages.
+    """
+    if unit not in UNITS:
+        raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
+    refs, units, relevant = [], [], []
+    doc_relevant = [decider.is_relevant(seg.document) for seg in segs]
+    for d, seg in enumerate(segs):
+        for p in seg.passages:
+            if p.taggable:
+                refs.append((d, p.index))
+                units.append(p.processed)
+                relevant.append(doc_relevant[d])
+    dec = decider.decide_processed(units, relevant=relevant)
+    by_ref = {ref: k for k, ref in enumerate(refs)}
+    if unit == "passage":
+        return _passage_rows(decider.classifier, ids, segs, dec, by_ref, doc_relevant)
+    whole = None
+    if training_unit == "document":
+        whole = decider.decide_processed([s.document for s in segs])
+    return _document_rows(decider.classifier, ids, segs, dec, by_ref, doc_relevant, whole)
+
+
+def _passage_rows(clf, ids, segs, dec, by_ref, doc_relevant) -> pd.DataFrame:
+    none, fine = clf.none_label_, clf.fine_labels_
+    # Rounded once for the whole batch (the rule of _scores).
+    score_rows = np.round(dec.proba_fine, 4).tolist()
+    # Built column by column (a DataFrame from per-row dicts costs more than the rows).
+    cols: dict[str, list] = {c: [] for c in PASSAGE_COLUMNS}
+    for d, seg in enumerate(segs):
+        relevant_flag = "" if doc_relevant[d] else "off_topic"
+        for p in seg.passages:
+            k = by_ref.get((d, p.index))
+            if k is None:
+                frames, families, stance, scores = [none], [none], "none", {}
+            else:
+                frames, families, stance = dec.frames[k], dec.families[k], dec.stance[k]
+                scores = dict(zip(fine, score_rows[k], strict=True))
+            row = (
+                ids[d],
+                p.index,
+                p.start,
+                p.end,
+                frames,
+                families,
+                stance,
+                scores,
+                _countries(p.processed.actors),
+                p.processed.lang,
+                _flag(p, seg) or relevant_flag,
+            )
+            for c, v in zip(PASSAGE_COLUMNS, row, strict=True):
+                cols[c].append(v)
+    return pd.DataFrame(cols, columns=list(PASSAGE_COLUMNS))
+
+
+def _document_rows(clf, ids, segs, dec, by_ref, doc_relevant, whole) -> pd.DataFrame:
+    fine, none = clf.fine_labels_, clf.none_label_
+    rows = []
+    for d, seg in enumerate(segs):
+        pidx = [p.index for p in seg.passages if (d, p.index) in by_ref]
+        ks = [by_ref[(d, i)] for i in pidx]
+        if whole is not None:
+            proba = whole.proba_fine[d]
+            frames = [f for f in whole.frames[d] if f != none]
+            families = [c for c in whole.families[d] if c != none]
+            stance = whole.stance[d]
+        else:
+            proba, frames, families, stance = _aggregate(clf, dec, ks, doc_relevant[d])
+        rows.append(
+            {
+                "id": ids[d],
+                "frames": frames or [none],
+                "families": families or [none],
+                "stance": stance,
+                "scores": _scores(proba, fine),
+                "evidence": _evidence(dec, ks, pidx, proba, frames, fine),
+                "countries": _countries(seg.document.actors),
+                "lang": seg.document.lang,
+                "n_passages": len(seg.passages),
+                "flag": _document_flag(seg, doc_relevant[d]),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(DOCUMENT_COLUMNS))
+
+
+def _aggregate(clf, dec: Decision, ks: list[int], relevant: bool):
+    """A document's labels from its passages: max score per frame against the frame's threshold,
+    the union of families, and the majority stance of framed passages (ties promote)."""
+    fine, coarse, none = clf.fine_labels_, clf.coarse_labels_, clf.none_label_
+    if not ks:
+        return np.zeros(len(fine)), [], [], "none"
+    thr_f = np.array([clf.thresholds_[f] for f in fine])
+    proba = dec.proba_fine[ks].max(axis=0)
+    frames = [fine[j] for j in np.flatnonzero(proba >= thr_f)] if relevant else []
+    fam_hits = set()
+    for k in ks:
+        fam_hits.update(c for c in dec.families[k] if c != none)
+    families = [c for c in coarse if c in fam_hits]
+    framed = [dec.stance[k] for k in ks if dec.stance[k] not in ("none",)]
+    if not framed:
+        stance = "none"
+    elif "unknown" in framed:
+        stance = "unknown"
+    else:
+        stance = "promotes" if framed.count("promotes") >= len(framed) / 2 else "reports"
+    return proba, frames, families, stance
+
+
+def _evidence(dec, ks, pidx, proba, frames, fine) -> dict[str, int]:
+    """Frame -> index of the passage that scored it highest."""
+    evidence: dict[str, int] = {}
+    if ks:
+        P = dec.proba_fine[ks]
+        for j in np.flatnonzero(proba > 0):
+            if fine[j] in frames:
+                evidence[fine[j]] = int(pidx[int(P[:, j].argmax())])
+    return evidence
+
+
+def _scores(proba_row: np.ndarray, labels: list[str], digits: int = 4) -> dict[str, float]:
+    # np.round, as for the batch of passage rows: one rounding rule.
+    return dict(zip(labels, np.round(proba_row, digits).tolist(), strict=True))
+
+
+def _countries(actors: dict[str, int]) -> list[str]:
+    """Gazetteer states and regions mentioned, most frequent first."""
+    gaz = load_gazetteer()
+    return [
+        k
+        for k, _ in sorted(actors.items(), key=lambda kv: (-kv[1], kv[0]))
+        if gaz.get(k, {}).get("type") in _COUNTRY_TYPES
+    ]
+
+
+def _flag(p, seg: Segmented) -> str:
+    if seg.truncated and p.index == len(seg.passages) - 1:
+        return "truncated"  # first: the cut may land in a heading or boilerplate line
+    if p.kind != "text":
+        return p.kind
+    if p.processed.lang != "en":
+        return "non_english"
+    return ""
+
+
+def _document_flag(seg: Segmented, relevant: bool) -> str:
+    if seg.truncated:
+        return "truncated"
+    if seg.document.lang != "en":
+        return "non_english"
+    return "" if relevant else "off_topic"

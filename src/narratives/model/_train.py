@@ -1,0 +1,79 @@
+"""Training: fit the pipeline on labelled data and describe the run in a manifest."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._exceptions import InputError
+from .._taxonomy import Taxonomy
+from ..io import LabelledData
+from ..preprocessing import near_duplicate_groups, text_hash
+from ._pipeline import NarrativePipeline, make_pipeline
+
+__all__ = ["fit_pipeline"]
+
+log = logging.getLogger(__name__)
+
+
+def fit_pipeline(
+    ld: LabelledData,
+    taxonomy: Taxonomy | str | Path | None = None,
+    seed: int = 0,
+    unit: str = "auto",
+    params: dict[str, Any] | None = None,
+    name: str | None = None,
+) -> tuple[NarrativePipeline, dict[str, Any]]:
+    """Fit :func:`make_pipeline` on labelled data; returns the pipeline and its manifest.
+
+    See :func:`narratives.train` for the parameters (this is its body, below the façade).
+    """
+    df = ld.frame
+    if not len(df):
+        raise InputError("no usable training rows")
+    if isinstance(taxonomy, (str, Path)):
+        taxonomy = Taxonomy.load(taxonomy)
+    tax = taxonomy or ld.taxonomy or Taxonomy.default()
+    texts = df["text"].tolist()
+    if unit == "auto":
+        unit = "document" if float(np.median([len(t) for t in texts])) > 1500 else "passage"
+    groups = near_duplicate_groups(texts)
+    objective = "samples_f1" if unit == "document" else "label_f1"
+    pipe = make_pipeline(
+        tax,
+        **{
+            "classifier__random_state": seed,
+            "classifier__threshold_objective": objective,
+            **(params or {}),
+        },
+    )
+    stance = df["stance"].tolist() if df["stance"].notna().any() else None
+    log.info(
+        "training on %d texts (%d near-duplicate groups), unit=%s",
+        len(texts),
+        len(set(groups)),
+        unit,
+    )
+    pipe.fit(texts, df["frames"].tolist(), stance=stance, groups=groups)
+    manifest = {
+        "name": name or "custom",
+        "seed": seed,
+        "training_data": {
+            "source": ld.source,
+            "hash": text_hash(texts),
+            "labels_hash": text_hash(";".join(f) for f in df["frames"]),
+            "n_texts": len(texts),
+            "n_rejected": len(ld.rejects),
+            "unit": unit,
+            "has_stance": stance is not None,
+        },
+        "params": {
+            k: repr(v)
+            for k, v in pipe.get_params(deep=True).items()
+            if "__" in k and "taxonomy" not in k
+        },
+    }
+    return pipe, manifest
