@@ -39,9 +39,3 @@ class ModelIntegrityError(ModelError):
 
 class UntrustedModelError(ModelError):
     """The serialized pipeline references types that are not on the trusted list."""
-
-
-class NotFittedError(NarrativesError):
-    """The model or stage has not been fitted yet."""
-
-    exit_code = 3

@@ -13,12 +13,9 @@ from ._readers import (
 )
 from ._training import LabelledData, as_labelled, read_labelled, read_semeval
 from ._writers import (
-    TableWriter,
     check_output_path,
     output_format,
     rejects_path,
-    write_rejects,
-    write_semeval,
 )
 
 __all__ = [
@@ -27,7 +24,6 @@ __all__ = [
     "Chunk",
     "LabelledData",
     "Reject",
-    "TableWriter",
     "as_labelled",
     "assemble_parts",
     "check_output_path",
@@ -42,6 +38,4 @@ __all__ = [
     "read_labelled",
     "read_semeval",
     "rejects_path",
-    "write_rejects",
-    "write_semeval",
 ]

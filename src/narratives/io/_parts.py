@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._internal.schema import INT_COLUMNS, LIST_COLUMNS
 from ._writers import _csv_cell, _jsonable
 
 __all__ = ["PART_EXT", "assemble_parts", "encode_part", "output_schema"]
@@ -30,17 +31,13 @@ __all__ = ["PART_EXT", "assemble_parts", "encode_part", "output_schema"]
 #: File extension of the parts for each output kind.
 PART_EXT = {"parquet": "arrows", "csv": "arrows", "jsonl": "jsonl", "semeval": "tsv"}
 
-_INT_COLUMNS = ("passage", "start", "end", "n_passages")
-_STR_COLUMNS = ("id", "text", "stance", "lang", "flag")
-_LIST_COLUMNS = ("frames", "families", "countries")
-
 
 def _column_type(name: str, fine_labels: Sequence[str]):
     import pyarrow as pa
 
-    if name in _INT_COLUMNS:
+    if name in INT_COLUMNS:
         return pa.int64()
-    if name in _LIST_COLUMNS:
+    if name in LIST_COLUMNS:
         return pa.list_(pa.string())
     if name == "scores":
         return pa.struct([(f, pa.float64()) for f in fine_labels])

@@ -82,10 +82,6 @@ def _best_threshold(
     return float(np.clip(t, floor, ceiling)), float(f1[best])
 
 
-class _Constant:
-    """Stand-in for a label with no positive training example."""
-
-
 def _fit_one(base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int, seed: int) -> Any:
     pos = int(y.sum())
     if pos == 0:

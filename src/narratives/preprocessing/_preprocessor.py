@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._exceptions import InputError
@@ -461,7 +460,3 @@ def text_hash(texts: Iterable[str]) -> str:
         h.update(t.encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
     return h.hexdigest()
-
-
-def as_array(texts: Iterable[str]) -> np.ndarray:
-    return np.asarray(list(texts), dtype=object)
