@@ -57,7 +57,9 @@ def agreement(first: dict, second: dict) -> dict:
         }  # fmt: skip
     x = [int(bool(r)) for r in a]
     y = [int(bool(r)) for r in b]
-    res["any_frame_kappa"] = round(float(cohen_kappa_score(x, y)), 3)
+    res["any_frame_kappa"] = (
+        round(float(cohen_kappa_score(x, y)), 3) if len(set(x + y)) > 1 else None
+    )
     res["exact_label_set_agreement"] = round(
         sum(set(p) == set(q) for p, q in zip(a, b)) / len(ids), 3
     )

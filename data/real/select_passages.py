@@ -15,7 +15,7 @@ the passage records as ``stratum``:
   (all of them are taken) and Kremlin passages that name only Russia or the CIS (readouts).
 - ``random``: a uniform sample of everything else (routine readouts, greetings, world news).
 
-Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR [--round2 N]
+Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR [--round2 N | --round3]
 """
 
 from __future__ import annotations
@@ -55,10 +55,14 @@ CUES = re.compile(
 REGION = re.compile(r"\b(Kremlin|Putin|Russia\w*|Moscow|Lavrov|Medvedev|CIS|CSTO)\b")
 
 
-def kremlin_passages(shared: Path, n_cue: int, n_topical: int, n_region: int, n_random: int, rng):
+def kremlin_passages(
+    shared: Path, n_cue: int, n_topical: int, n_region: int, n_random: int, rng, pages=None
+):
     from narratives.preprocessing import Preprocessor
 
     docs = [json.loads(line) for line in open(shared / "kremlin-en" / "documents.jsonl")]
+    if pages is not None:
+        docs = [d for d in docs if d["id"] in pages]
     pre = Preprocessor().fit()
     cue, topical, region, other = [], [], [], []
     for start in range(0, len(docs), 200):
@@ -103,6 +107,8 @@ def kremlin_passages(shared: Path, n_cue: int, n_topical: int, n_region: int, n_
 
 
 def _spread(recs, n, rng, stratum, per_doc=6):
+    if n >= len(recs) and per_doc >= len(recs):
+        return [{**r, "stratum": stratum} for r in recs]
     """Sample ``n`` passages, at most ``per_doc`` from one document, so no speech dominates."""
     rng.shuffle(recs)
     taken, count = [], {}
@@ -150,6 +156,21 @@ def second_round(shared: Path, taken: set[str], n: int, rng: random.Random) -> l
     return [{**r, "stratum": "cue2"} for r in _spread(cue, n, random.Random(2), "cue2", 10)]
 
 
+def third_round(shared: Path, labels: dict[str, dict], span: int = 4) -> list[dict]:
+    """Round 3 (``neighbour``): frames cluster in the pages that discuss them (a Q&A on Ukraine
+    runs over several passages), so round 3 takes the passages within ``span`` of every framed
+    passage of rounds 1-2 that are not annotated yet."""
+    want = set()
+    for pid, rec in labels.items():
+        if rec["frames"]:
+            page, k = pid.rsplit("-", 1)
+            want.update(f"{page}-{j:03d}" for j in range(int(k) - span, int(k) + span + 1))
+    want -= set(labels)
+    pages = {w.split("-")[1] for w in want}
+    pool = kremlin_passages(shared, 10**6, 10**6, 10**6, 10**6, random.Random(0), pages=pages)
+    return [{**r, "stratum": "neighbour"} for r in sorted(pool, key=lambda r: r["id"]) if r["id"] in want]
+
+
 def main(shared: str, out_dir: str) -> None:
     rng = random.Random(0)
     shared_p, out = Path(shared), Path(out_dir)
@@ -167,7 +188,16 @@ def main(shared: str, out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    if "--round2" in sys.argv:
+    if "--round3" in sys.argv:
+        shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
+        lab = Path(__file__).resolve().parent / "kremlin-en" / "labels.jsonl"
+        labels = {json.loads(x)["id"]: json.loads(x) for x in lab.read_text().splitlines()}
+        recs = third_round(shared_p, labels)
+        with open(out / "kremlin_passages_round3.jsonl", "w") as fh:
+            for r in recs:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print("round 3", len(recs))
+    elif "--round2" in sys.argv:
         shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
         known = out / "kremlin_passages.jsonl"
         taken = {json.loads(x)["id"] for x in known.read_text().splitlines()}
