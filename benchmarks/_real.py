@@ -23,15 +23,18 @@ def held_out(group: str) -> bool:
     return int(digest, 16) % 100 < HELD_OUT_SHARE * 100
 
 
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
 def load_real(root: Path = REAL) -> pd.DataFrame:
     """Passages with their adjudicated labels: id, text, source, group, frames (dict frame ->
     stance), split ("train" / "test"). Raises FileNotFoundError when labels are missing."""
     rows = []
     for source in SOURCES:
-        labels = {
-            r["id"]: r for r in map(json.loads, open(root / source / "labels.jsonl", encoding="utf-8"))
-        }
-        for rec in map(json.loads, open(root / source / "passages.jsonl", encoding="utf-8")):
+        labels = {r["id"]: r for r in _read_jsonl(root / source / "labels.jsonl")}
+        for rec in _read_jsonl(root / source / "passages.jsonl"):
             lab = labels[rec["id"]]
             rows.append(
                 {

@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import narratives  # noqa: E402
 from _real import load_real  # noqa: E402
+
+import narratives  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -58,7 +59,13 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else None
     r = tp / (tp + fn) if tp + fn else None
     f = 2 * p * r / (p + r) if p and r else 0.0 if (p is not None and r is not None) else None
-    return {"precision": _r(p), "recall": _r(r), "f1": _r(f), "support": tp + fn, "predicted": tp + fp}
+    return {
+        "precision": _r(p),
+        "recall": _r(r),
+        "f1": _r(f),
+        "support": tp + fn,
+        "predicted": tp + fp,
+    }
 
 
 def _r(x):
@@ -163,7 +170,8 @@ def euvsdisinfo_part(model) -> dict | None:
     if not path.is_file():
         return None
     walk = yaml.safe_load((ROOT / "benchmarks" / "crosswalks" / "euvsdisinfo.yaml").read_text())
-    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     data = pd.DataFrame({"id": [r["id"] for r in rows], "text": [r["title"] for r in rows]})
     tagged = model.tag(data, unit="document")
     pred = frame_stances(tagged, model.taxonomy.none_label)
@@ -187,7 +195,9 @@ def euvsdisinfo_part(model) -> dict | None:
         "per_keyword": per_kw,
         "claims_given_a_frame": _r(len(framed) / len(rows)),
         "off_topic_claims": len(off_cases),
-        "off_topic_given_a_frame": _r(sum(bool(pred[j]) for j in off_cases) / max(len(off_cases), 1)),
+        "off_topic_given_a_frame": _r(
+            sum(bool(pred[j]) for j in off_cases) / max(len(off_cases), 1)
+        ),
         "framed_claims_promoting": _r(
             sum("promotes" in pred[j].values() for j in framed) / max(len(framed), 1)
         ),
@@ -227,7 +237,11 @@ def render(res: dict) -> str:
     ]
     for part, key, op, target in TARGETS:
         v = _get(res.get(part) or {}, key)
-        ok = "n/a" if v is None else ("yes" if (v <= target if op == "<=" else v >= target) else "no")
+        ok = (
+            "n/a"
+            if v is None
+            else ("yes" if (v <= target if op == "<=" else v >= target) else "no")
+        )
         md.append(f"| {part} | {key} | {v} | {op} {target} | {ok} |")
     real = res.get("real")
     if real:
