@@ -93,7 +93,15 @@ def read_labelled(
     stance_column: str = "stance",
 ) -> LabelledData:
     """Read labelled training or evaluation data in any supported format."""
+    if fmt == "auto" and str(path).lower().endswith(
+        (".labelstudio.json", ".prodigy.jsonl", ".doccano.jsonl")
+    ):
+        fmt = str(path).lower().rsplit(".", 2)[-2]
+    if fmt in ANNOTATION_TOOLS:  # Label Studio / Prodigy / doccano exports (narratives sample)
+        return _read_annotation_tool(path, fmt)
     fmt = detect_format(path, fmt)
+    if fmt == "csv" and _is_annotation_csv(path, labels_column):
+        return _read_annotation_tool(path, "csv")
     if fmt == "semeval":
         return read_semeval(path)
     if fmt == "txt":
@@ -134,3 +142,26 @@ def as_labelled(data: Any, fmt: str, text_column: str, id_column: str | None) ->
             df["stance"] = None
         return LabelledData(df, None, [], "DataFrame")
     return read_labelled(data, fmt=fmt, text_column=text_column, id_column=id_column)
+
+
+#: Annotation-tool formats ``read_labelled`` accepts besides the table formats (see
+#: :mod:`narratives.io._annotation_tools`); an annotation CSV is recognised by its columns.
+ANNOTATION_TOOLS = ("labelstudio", "prodigy", "doccano")
+
+
+def _is_annotation_csv(path: str | Path, labels_column: str) -> bool:
+    try:
+        head = pd.read_csv(path, nrows=0).columns
+    except (ValueError, OSError, UnicodeDecodeError):
+        return False
+    return labels_column not in head and {"sample_id", "labels"} <= set(head)
+
+
+def _read_annotation_tool(path: str | Path, fmt: str) -> LabelledData:
+    from ._annotation_tools import annotations_to_frame, read_annotations
+
+    ann = read_annotations(path, fmt)
+    df = annotations_to_frame(ann)
+    if not len(df):
+        raise InputError(f"{path}: no usable annotations ({len(ann.rejects)} rejected)")
+    return LabelledData(df, None, list(ann.rejects), str(path))
