@@ -4,6 +4,7 @@ import logging
 import os
 import sys
 
+from . import _validate  # noqa: F401  (registers sample, export, validate)
 from ._app import EXIT_INPUT, EXIT_INTERNAL, EXIT_MODEL, EXIT_OK, EXIT_REJECTS, app
 from ._app import main as _main
 

@@ -47,6 +47,9 @@ class InFormat(StrEnum):
     parquet = "parquet"
     txt = "txt"
     semeval = "semeval"
+    labelstudio = "labelstudio"
+    prodigy = "prodigy"
+    doccano = "doccano"
 
 
 ModelOpt = Annotated[
@@ -112,10 +115,51 @@ def train(
         str, typer.Option(help="auto, passage or document: what one training text is.")
     ] = "auto",
     name: Annotated[str | None, typer.Option(help="Model name for the card.")] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Improve this model: retrain on its own training data plus the annotations in DATA ('default': the embedded model).",
+        ),
+    ] = None,
+    base_data: Annotated[
+        Path | None,
+        typer.Option(
+            "--base-data",
+            help="With --base: the base model's training data, when it cannot be found.",
+        ),
+    ] = None,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.9,
+            help="With --base: share of annotated documents kept out of training, for evaluate --compare.",
+        ),
+    ] = 0.3,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="With --base: count each annotation this many times.")
+    ] = 1,
 ) -> None:
-    """Train a model on labelled data and save it to a directory."""
+    """Train a model on labelled data and save it to a directory (--base: improve a model with annotations)."""
     from .. import train as train_fn
     from ..persistence import check_model_path
+
+    if base is not None:
+        from ._validate import train_base
+
+        train_base(
+            None if str(base) == "default" else base,
+            data,
+            output,
+            fmt.value,
+            base_data,
+            holdout,
+            seed,
+            repeat,
+            name,
+        )
+        return
 
     check_model_path(output)  # before training: never after an hour of work
     model = train_fn(
@@ -320,11 +364,18 @@ def _first_rejects(path: str, n: int = 5) -> list[str]:
 @app.command()
 def summarize(
     tagged: Annotated[
-        Path,
+        Path | None,
         typer.Argument(
             help="Output of narratives tag (.parquet, .jsonl or .csv; passage or document rows)."
         ),
-    ],
+    ] = None,
+    adjust: Annotated[
+        Path | None,
+        typer.Option(
+            "--adjust",
+            help="Print the corrected prevalence tables of a narratives validate report folder.",
+        ),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -350,6 +401,13 @@ def summarize(
     from ..engine import summarize as summarize_fn
     from ..engine import summary_to_markdown
 
+    if adjust is not None:
+        from ._validate import adjust_summary
+
+        adjust_summary(adjust)
+        return
+    if tagged is None:
+        raise InputError("summarize needs a tag output (TAGGED) or --adjust REPORT_DIR")
     if output is not None and output.suffix.lower() not in (".csv", ".md"):
         raise InputError(f"cannot tell the table format of {output}: use .csv or .md")
     table = summarize_fn(tagged, by=by, unit=unit.value, stance=stance)
@@ -443,6 +501,13 @@ def evaluate(
             help="Include passage texts in the error analysis (--no-texts: ids and offsets only).",
         ),
     ] = True,
+    compare: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="Also score this model (e.g. the base of train --base; 'default': the embedded one) and compare, paired, on the same data.",
+        ),
+    ] = None,
 ) -> None:
     """Score a model on labelled data, or cross-validate it against baselines, and write a report."""
     from .. import evaluate as evaluate_fn
@@ -500,6 +565,15 @@ def evaluate(
               f"F1-samples {g['f1_samples']:+.3f} ({res['threshold_tuning']['summary']['gain_basis'].replace('_', '-')})")  # fmt: skip
     if "stance_accuracy" in res:
         out.print(f"stance accuracy (framed documents): {res['stance_accuracy']:.3f}")
+    if compare is not None and not cv:
+        from ._validate import compare_models
+
+        other = _model(None if str(compare) == "default" else compare)
+        res_old = evaluate_fn(other, data, fmt=fmt.value, seed=seed, baselines=[], n_bootstrap=bootstrap,
+                              text_column=text_column, id_column=id_column)  # fmt: skip
+        compare_models(
+            res, res_old, "new (--model)", f"compared ({compare})", max(bootstrap, 1), seed
+        )
     out.print(
         f"report written to {paths['html']} (also {paths['markdown'].name}, {paths['metrics'].name}, oof_predictions.jsonl)"
     )

@@ -107,10 +107,9 @@ def _allocate(sizes: np.ndarray, sds: np.ndarray, n: int) -> np.ndarray:
     proportion to ``N_h * S_h`` among the strata that still have units left."""
     H = len(sizes)
     alloc = np.minimum(sizes, MIN_PER_STRATUM)
-    if alloc.sum() > n:  # not even the floor fits: one per stratum, largest first
+    if alloc.sum() > n:  # the floor does not fit: one per stratum (largest first), then the rest
         alloc = np.zeros(H, dtype=int)
         alloc[np.argsort(-sizes * sds, kind="stable")[:n]] = 1
-        return alloc
     left = int(n - alloc.sum())
     while left > 0:
         room = sizes - alloc
