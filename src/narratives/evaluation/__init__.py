@@ -14,16 +14,8 @@ from ._baselines import (
     SpacyBowBaseline,
 )
 from ._bootstrap import bootstrap_ci, level_stats, paired_bootstrap
-from ._evaluate import (
-    DEFAULT_BASELINES,
-    cross_validate,
-    evaluate,
-    gold_coarse,
-    make_folds,
-    predict_sets,
-    score_predictions,
-    score_semeval_files,
-)
+from ._evaluate import DEFAULT_BASELINES, cross_validate, evaluate
+from ._folds import make_folds
 from ._metrics import (
     average_precision,
     binarize,
@@ -52,6 +44,7 @@ from ._report import (
     strip_texts,
     write_report,
 )
+from ._scoring import gold_coarse, predict_sets, score_predictions, score_semeval_files
 from ._systems import Predictions, model_predictions
 from ._thresholds import best_threshold, f1_curve, tune_thresholds
 

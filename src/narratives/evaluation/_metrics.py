@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .._internal.metrics import set_f1
+from .._internal.ranking import score_cuts
 
 __all__ = [
     "average_precision",
@@ -216,15 +217,12 @@ def precision_recall_curve(
     s = np.asarray(y_score, dtype=float)
     if not len(y) or y.sum() == 0:
         return {"precision": [], "recall": [], "thresholds": []}
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
-    tps = np.cumsum(y)[last]
-    fps = last + 1 - tps
+    cut, _, tps, n = score_cuts(y, s)
+    fps = n - tps
     return {
         "precision": (tps / (tps + fps)).tolist(),
         "recall": (tps / tps[-1]).tolist(),
-        "thresholds": s[last].tolist(),
+        "thresholds": cut.tolist(),
     }
 
 

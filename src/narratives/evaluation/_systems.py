@@ -23,9 +23,12 @@ from .._taxonomy import Taxonomy
 from ..io import LabelledData
 from ..model import NarrativePipeline
 
-__all__ = ["FixedModel", "NarrativesSystem", "Predictions", "model_predictions"]
+__all__ = ["OURS", "FixedModel", "NarrativesSystem", "Predictions", "model_predictions"]
 
 log = logging.getLogger(__name__)
+
+# The name of the system under evaluation (the narratives model); baselines are compared with it.
+OURS = "narratives"
 
 
 @dataclass
@@ -220,7 +223,7 @@ def _error_candidates(
 class NarrativesSystem:
     """The narratives pipeline, trained per fold with :func:`narratives.train`."""
 
-    name = "narratives"
+    name = OURS
     title = "narratives (this package)"
 
     def __init__(

@@ -13,18 +13,20 @@ from typing import Any
 
 import numpy as np
 
+from .._internal.ranking import score_cuts
+from ._metrics import _prf
+
 __all__ = ["best_threshold", "f1_curve", "tune_thresholds"]
 
 GRID = np.round(np.arange(0.02, 0.99, 0.02), 2)
 
 
-def _prf(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Precision, recall, F1 and the counts of one label's decisions."""
     tp = int((y & pred).sum())
     fp = int((~y & pred).sum())
     fn = int((y & ~pred).sum())
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    p, r, f = (float(v) for v in _prf(tp, fp, fn))
     return {"precision": p, "recall": r, "f1": f, "tp": tp, "fp": fp, "fn": fn}
 
 
@@ -40,7 +42,7 @@ def f1_curve(
     """
     y = np.asarray(y_true, dtype=bool)
     s = np.asarray(y_score, dtype=float)
-    return [_prf(y, s >= t)["f1"] for t in thresholds]
+    return [_scores(y, s >= t)["f1"] for t in thresholds]
 
 
 def best_threshold(
@@ -66,17 +68,10 @@ def best_threshold(
     pos = int(y.sum())
     if pos == 0 or not len(y):
         return None
-    order = np.argsort(-s, kind="mergesort")
-    ss, ys = s[order], y[order]
-    last = np.r_[np.flatnonzero(np.diff(ss)), len(ss) - 1]  # cut after these positions
-    tp = np.cumsum(ys)[last]
-    k = last + 1
+    cut, below, tp, k = score_cuts(y, s)
     prec = tp / k
     f1 = 2 * tp / (k + pos)
-    lower = np.r_[
-        ss[last[:-1] + 1], ss[-1]
-    ]  # the last cut keeps every text: threshold = lowest score
-    thr = (ss[last] + lower) / 2
+    thr = (cut + below) / 2
     if objective == "f1":
         cand = np.flatnonzero(f1 >= f1.max() - 1e-12)
         best = int(cand[np.argmin(np.abs(thr[cand] - 0.5))])
@@ -173,9 +168,9 @@ def tune_thresholds(
             unreachable.append(lab)
         row: dict[str, Any] = {
             "support": int(Y[:, j].sum()),
-            "at_base": _prf(Y[:, j], S[:, j] >= base),
+            "at_base": _scores(Y[:, j], S[:, j] >= base),
             "threshold": round(float(thr[j]), 4),
-            "tuned": _prf(Y[:, j], S[:, j] >= thr[j]),
+            "tuned": _scores(Y[:, j], S[:, j] >= thr[j]),
         }
         if curves:
             row["curve"] = [round(v, 4) for v in f1_curve(Y[:, j], S[:, j])]
@@ -204,7 +199,7 @@ def tune_thresholds(
             D_cf[te] = S[te] >= t_k[None, :]
         for j, lab in enumerate(labels):
             if lab in per:
-                per[lab]["cross_fitted"] = _prf(Y[:, j], D_cf[:, j])
+                per[lab]["cross_fitted"] = _scores(Y[:, j], D_cf[:, j])
                 per[lab]["threshold_spread"] = round(
                     float(np.std([t[j] for t in fold_thr.values()])), 4
                 )

@@ -35,6 +35,7 @@ from .._exceptions import (
     ModelVersionError,
     UntrustedModelError,
 )
+from .._internal.jsonable import json_default
 from .._version import __version__
 from ..model import NarrativePipeline
 
@@ -137,7 +138,7 @@ def save_pipeline(
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
         (tmp / MANIFEST_FILE).write_text(
-            json.dumps(full, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+            json.dumps(full, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8"
         )
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=parent))
@@ -180,14 +181,6 @@ def check_model_path(path: str | Path) -> Path:
             f"cannot save a model under {ancestor}: the folder is not writable"
         ) from None
     return path
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
