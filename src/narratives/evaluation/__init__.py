@@ -16,6 +16,7 @@ from ._baselines import (
 from ._bootstrap import bootstrap_ci, level_stats, paired_bootstrap
 from ._evaluate import DEFAULT_BASELINES, cross_validate, evaluate
 from ._folds import make_folds
+from ._format import with_ci
 from ._metrics import (
     average_precision,
     binarize,
@@ -93,5 +94,6 @@ __all__ = [
     "strip_texts",
     "subset_accuracy",
     "tune_thresholds",
+    "with_ci",
     "write_report",
 ]

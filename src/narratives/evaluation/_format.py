@@ -53,7 +53,7 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return str(v)
 
 
-def _with_ci(value: float | None, ci: dict[str, float] | None) -> str:
+def with_ci(value: float | None, ci: dict[str, float] | None) -> str:
     if value is None:
         return "n/a"
     if not ci:

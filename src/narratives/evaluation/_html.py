@@ -7,7 +7,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from ._format import HEADLINE, PLOT_TITLES, SHORT, _fmt, _system_order, _with_ci, comparison_rows
+from ._format import HEADLINE, PLOT_TITLES, SHORT, _fmt, _system_order, comparison_rows, with_ci
 from ._markdown import _noise_md, _passage, _protocol_lines, _threshold_lines
 from ._plots import make_plots
 
@@ -187,7 +187,7 @@ def render_html(
         per = result.get(f"per_label_{level}", {})
         ci = result.get("ci", {}).get(f"per_label_{level}", {})
         rows = sorted(per.items(), key=lambda kv: (-kv[1]["support"], kv[0]))
-        body = [[lab, v["support"], v["predicted"], _fmt(v["precision"]), _fmt(v["recall"]), _with_ci(v["f1"], ci.get(lab)), _fmt(v.get("average_precision"))]
+        body = [[lab, v["support"], v["predicted"], _fmt(v["precision"]), _fmt(v["recall"]), with_ci(v["f1"], ci.get(lab)), _fmt(v.get("average_precision"))]
                 for lab, v in rows if v["support"] or v["predicted"]]  # fmt: skip
         parts.append(f"<h2>Per-label scores ({level})</h2>")
         parts.append(

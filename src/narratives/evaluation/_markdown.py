@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._format import HEADLINE, PLOT_TITLES, SHORT, _fmt, _system_order, _with_ci, comparison_rows
+from ._format import HEADLINE, PLOT_TITLES, SHORT, _fmt, _system_order, comparison_rows, with_ci
 
 
 def _md_table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
@@ -21,7 +21,7 @@ def comparison_markdown(result: dict[str, Any]) -> list[str]:
     for r in comparison_rows(result):
         delta = "—" if r["delta_f1_samples_fine"] is None else (
             f"{r['delta_f1_samples_fine']:+.3f} [{r['delta_ci']['low']:+.3f}, {r['delta_ci']['high']:+.3f}], p={r['p_value']:.3f}")  # fmt: skip
-        rows.append([r["title"], *[_with_ci(r[k], r[f"{k}_ci"]) for k in HEADLINE], delta,
+        rows.append([r["title"], *[with_ci(r[k], r[f"{k}_ci"]) for k in HEADLINE], delta,
                      _fmt(r["fit_seconds_mean"], 1), _fmt(r["predict_docs_per_second"], 1)])  # fmt: skip
     return _md_table(
         [
@@ -116,7 +116,7 @@ def _per_label_md(result: dict[str, Any], level: str) -> list[str]:
     per = result.get(f"per_label_{level}", {})
     ci = result.get("ci", {}).get(f"per_label_{level}", {})
     rows = sorted(per.items(), key=lambda kv: (-kv[1]["support"], kv[0]))
-    body = [[lab, v["support"], v["predicted"], _fmt(v["precision"]), _fmt(v["recall"]), _with_ci(v["f1"], ci.get(lab)), _fmt(v.get("average_precision"))]
+    body = [[lab, v["support"], v["predicted"], _fmt(v["precision"]), _fmt(v["recall"]), with_ci(v["f1"], ci.get(lab)), _fmt(v.get("average_precision"))]
             for lab, v in rows if v["support"] or v["predicted"]]  # fmt: skip
     out = _md_table(
         ["label", "support", "predicted", "precision", "recall", "F1 [95% CI]", "AP"], body

@@ -1,0 +1,279 @@
+"""``narratives tag`` and ``narratives summarize``: tagging corpora and summarising the output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .._exceptions import InputError
+from ._common import (
+    EXIT_REJECTS,
+    Engine,
+    FormatOpt,
+    IdCol,
+    InFormat,
+    ModelOpt,
+    TextCol,
+    Unit,
+    _model,
+    err,
+    out,
+)
+
+
+def tag(
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="JSONL, CSV, Parquet, a .txt file, a folder of .txt files, or a SemEval folder."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="Output file: .jsonl, .csv or .parquet (SemEval: any name)."
+        ),
+    ],
+    model: ModelOpt = None,
+    unit: Annotated[Unit, typer.Option(help="One row per passage or per document.")] = Unit.passage,
+    fmt: FormatOpt = InFormat.auto,
+    text_column: TextCol = "text",
+    id_column: IdCol = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-w",
+            min=1,
+            help="Worker processes, each loading the model once (dask engine: LocalCluster workers). The output is the same for any number, in input order.",
+        ),
+    ] = 1,
+    chunk_rows: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Rows per chunk (the unit of work, of checkpointing and of --resume)."
+        ),
+    ] = 500,
+    max_chars: Annotated[
+        int | None,
+        typer.Option(
+            "--max-chars",
+            min=1,
+            help="Process at most this many characters of each document; longer documents are tagged up to the limit and flagged 'truncated' (default: the model's limit, 2,000,000).",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an interrupted run from its checkpoint OUTPUT.partial/ (finished chunks are not redone).",
+        ),
+    ] = False,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart", help="Discard the checkpoint of an interrupted run and start over."
+        ),
+    ] = False,
+    dedup: Annotated[
+        bool,
+        typer.Option(
+            "--dedup",
+            help="Tag each exact or near-duplicate passage once and copy its labels to the copies.",
+        ),
+    ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local (worker processes) or dask (a dask.distributed cluster; pip install 'narratives\\[dask]').",
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address (tcp://host:8786); default: a LocalCluster with --workers workers.",
+        ),
+    ] = None,
+    progress_every: Annotated[
+        float,
+        typer.Option(
+            "--progress-every",
+            min=0.0,
+            help="Seconds between progress lines when stderr is not a terminal.",
+        ),
+    ] = 10.0,
+) -> None:
+    """Tag a corpus with narrative frames and stance: streaming, parallel, resumable."""
+    from ..engine import checkpoint_dir, tag_file
+    from ..io import check_output_path, output_format
+
+    check_output_path(output)  # fail before any work: missing, unwritable or unknown output
+    if fmt != InFormat.semeval:
+        output_format(output)
+    if input.exists() and output.exists() and input.resolve() == output.resolve():
+        raise InputError(f"the output {output} is the input: choose another output file")
+    m = _model(model)
+    try:
+        _stop_on_sigterm()  # `kill PID` stops like Ctrl-C: workers stopped, checkpoint kept
+        summary = tag_file(
+            input, output, m, unit=unit.value, fmt=fmt.value, text_column=text_column, id_column=id_column,
+            chunk_rows=chunk_rows, workers=workers, engine=engine.value, scheduler=scheduler, resume=resume,
+            restart=restart, dedup=dedup, max_chars=max_chars, progress=_progress(progress_every),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        if checkpoint_dir(output).is_dir():
+            out.print(
+                f"checkpoint kept in {escape(str(checkpoint_dir(output)))}: run the same command with --resume to continue"
+            )
+        raise
+    _print_summary(summary)
+    if summary.rejected:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _stop_on_sigterm() -> None:
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, stop)
+
+
+def _progress(every: float):
+    from ..engine import LineProgress, RichProgress
+
+    return RichProgress(err) if err.is_terminal else LineProgress(sys.stderr, interval=every)
+
+
+def _print_summary(s) -> None:
+    t = Table(title=f"tagged {s.documents} documents -> {s.output}", show_header=True)
+    t.add_column("frame")
+    t.add_column("rows", justify="right")
+    for f, n in sorted(s.frame_counts.items(), key=lambda kv: -kv[1]):
+        t.add_row(f, str(n))
+    out.print(t)
+    out.print(
+        f"input rows {s.input_rows}, tagged {s.documents}, rejected {s.rejected}, duplicate ids {s.duplicate_ids}, "
+        f"truncated {s.truncated}, non-English {s.non_english}, output rows {s.output_rows}, "
+        f"{s.seconds:.1f}s ({s.rows_per_second:.0f} rows/s, {s.workers} worker{'s' if s.workers > 1 else ''}, {s.engine} engine)"
+    )
+    if s.resumed_chunks:
+        out.print(
+            f"resumed: {s.resumed_rows} input rows ({s.resumed_chunks} chunks) came from the checkpoint"
+        )
+    if s.dedup_exact or s.dedup_near or s.dedup_documents:
+        out.print(
+            f"dedup: {s.dedup_skipped} passages tagged once and copied ({s.dedup_exact} exact, {s.dedup_near} near duplicates), "
+            f"{s.dedup_documents} repeated documents segmented once"
+        )
+    if s.rejects:
+        out.print(f"rejected rows and reasons: {s.rejects}")
+        for line in _first_rejects(s.rejects):
+            out.print(f"  {line}", markup=False, highlight=False)
+
+
+def _first_rejects(path: str, n: int = 5) -> list[str]:
+    """The first ``n`` rejects as 'line 7: reason' (JSONL lines, table rows or files)."""
+    lines = []
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for k, raw in enumerate(fh):
+                if k == n:
+                    lines.append("...")
+                    break
+                r = json.loads(raw)
+                where = (
+                    "line"
+                    if str(r.get("source", "")).lower().endswith((".jsonl", ".ndjson", ".json"))
+                    else "row"
+                )
+                if isinstance(r.get("row"), int):
+                    where = f"{where} {r['row']}" + (
+                        f" (id {r['id']})" if r.get("id") is not None else ""
+                    )
+                else:
+                    where = f"file {r.get('row')}"
+                lines.append(f"{where}: {r['reason']}")
+    except (OSError, ValueError, KeyError):
+        return lines
+    return lines
+
+
+def summarize(
+    tagged: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Output of narratives tag (.parquet, .jsonl or .csv; passage or document rows)."
+        ),
+    ] = None,
+    adjust: Annotated[
+        Path | None,
+        typer.Option(
+            "--adjust",
+            help="Print the corrected prevalence tables of a narratives validate report folder.",
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Comma-separated columns to group by: outlet, countries (exploded), date:month (day/week/month/quarter/year); frames or families alone: one row per label.",
+        ),
+    ] = None,
+    unit: Annotated[
+        Unit,
+        typer.Option(
+            help="Count documents (a document has a frame when one of its passages has it) or passages."
+        ),
+    ] = Unit.document,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Also write the table to FILE.csv or FILE.md."),
+    ] = None,
+    stance: Annotated[
+        bool, typer.Option("--stance/--no-stance", help="Add a share column per stance.")
+    ] = True,
+) -> None:
+    """Prevalence tables: the share of documents (or passages) with each frame, overall and per stance, by group."""
+    from ..engine import summarize as summarize_fn
+    from ..engine import summary_to_markdown
+
+    if adjust is not None:
+        from ._validate import adjust_summary
+
+        adjust_summary(adjust)
+        return
+    if tagged is None:
+        raise InputError("summarize needs a tag output (TAGGED) or --adjust REPORT_DIR")
+    if output is not None and output.suffix.lower() not in (".csv", ".md"):
+        raise InputError(f"cannot tell the table format of {output}: use .csv or .md")
+    table = summarize_fn(tagged, by=by, unit=unit.value, stance=stance)
+    if output is not None:
+        if output.suffix.lower() == ".csv":
+            table.to_csv(output, index=False)
+        else:
+            output.write_text(summary_to_markdown(table), encoding="utf-8")
+    t = Table(title=f"share of {unit.value}s with each label" + (f", by {by}" if by else ""))
+    shares = [c for c in table.columns if c not in ("n", "total") and table[c].dtype.kind == "f"]
+    for c in table.columns:
+        t.add_column(str(c), justify="right" if c in shares or c in ("n", "total") else "left")
+    for rec in table.itertuples(index=False, name=None):
+        t.add_row(
+            *[
+                f"{100 * v:.1f}%" if c in shares else escape(str(v))
+                for c, v in zip(table.columns, rec, strict=True)
+            ]
+        )
+    out.print(t)
+    if output is not None:
+        out.print(f"table written to {escape(str(output))}")
