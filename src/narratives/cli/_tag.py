@@ -112,7 +112,7 @@ def tag(
     ] = 10.0,
 ) -> None:
     """Tag a corpus with narrative frames and stance: streaming, parallel, resumable."""
-    from ..engine import checkpoint_dir, tag_file
+    from ..engine import TagOptions, checkpoint_dir, tag_file
     from ..io import check_output_path, output_format
 
     check_output_path(output)  # fail before any work: missing, unwritable or unknown output
@@ -123,11 +123,21 @@ def tag(
     m = _model(model)
     try:
         _stop_on_sigterm()  # `kill PID` stops like Ctrl-C: workers stopped, checkpoint kept
-        summary = tag_file(
-            input, output, m, unit=unit.value, fmt=fmt.value, text_column=text_column, id_column=id_column,
-            chunk_rows=chunk_rows, workers=workers, engine=engine.value, scheduler=scheduler, resume=resume,
-            restart=restart, dedup=dedup, max_chars=max_chars, progress=_progress(progress_every),
-        )  # fmt: skip
+        options = TagOptions(
+            unit=unit.value,
+            fmt=fmt.value,
+            text_column=text_column,
+            id_column=id_column,
+            chunk_rows=chunk_rows,
+            workers=workers,
+            engine=engine.value,
+            scheduler=scheduler,
+            resume=resume,
+            restart=restart,
+            dedup=dedup,
+            max_chars=max_chars,
+        )
+        summary = tag_file(input, output, m, options, progress=_progress(progress_every))
     except KeyboardInterrupt:
         if checkpoint_dir(output).is_dir():
             out.print(

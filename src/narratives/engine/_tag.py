@@ -10,7 +10,7 @@ import logging
 import pickle
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ._executors import make_executor
 from ._progress import Progress
 from ._work import ChunkOptions, ChunkResult, empty_columns
 
-__all__ = ["ENGINES", "TagSummary", "tag_file"]
+__all__ = ["ENGINES", "TagOptions", "TagSummary", "tag_file"]
 
 log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
@@ -103,26 +103,52 @@ def _count_in_background(path: Path, fmt: str, progress: Progress) -> None:
     threading.Thread(target=run, name="narratives-count-rows", daemon=True).start()
 
 
+@dataclass(frozen=True)
+class TagOptions:
+    """How :func:`tag_file` tags (see its parameters). Checked when made: bad combinations raise
+    :class:`~narratives.InputError`."""
+
+    unit: str = "passage"
+    fmt: str = "auto"
+    text_column: str = "text"
+    id_column: str | None = None
+    chunk_rows: int = 500
+    with_text: bool = True
+    workers: int = 1
+    engine: str = "local"
+    scheduler: str | None = None
+    resume: bool = False
+    restart: bool = False
+    dedup: bool = False
+    near_threshold: float = 0.8
+    max_chars: int | None = None
+    dask_processes: bool = True
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise InputError(f"unit must be one of {UNITS}, not {self.unit!r}")
+        if self.engine not in ENGINES:
+            raise InputError(f"engine must be one of {ENGINES}, not {self.engine!r}")
+        if self.workers < 1 or self.chunk_rows < 1:
+            raise InputError("workers and chunk_rows must be at least 1")
+        if self.resume and self.restart:
+            raise InputError("--resume and --restart exclude each other")
+        if self.dedup and self.engine == "dask":
+            raise InputError(
+                "--dedup works with the local engine only (its store is a file next to the output)"
+            )
+        if self.max_chars is not None and self.max_chars < 1:
+            raise InputError("max_chars must be at least 1")
+
+
 def tag_file(
     input_path: str | Path,
     output_path: str | Path,
     model: NarrativeModel,
-    unit: str = "passage",
-    fmt: str = "auto",
-    text_column: str = "text",
-    id_column: str | None = None,
-    chunk_rows: int = 500,
-    with_text: bool = True,
-    workers: int = 1,
-    engine: str = "local",
-    scheduler: str | None = None,
-    resume: bool = False,
-    restart: bool = False,
-    dedup: bool = False,
-    near_threshold: float = 0.8,
-    max_chars: int | None = None,
+    options: TagOptions | None = None,
+    *,
     progress: Progress | None = None,
-    dask_processes: bool = True,
+    **overrides: Any,
 ) -> TagSummary:
     """Tag every row of ``input_path`` and write ``output_path`` (+ ``OUT.rejects.jsonl``).
 
@@ -138,6 +164,9 @@ def tag_file(
         Input (JSONL, CSV, Parquet, ``.txt`` file or folder, SemEval folder) and output file.
     model : NarrativeModel
         The model; each worker gets its own copy, loaded once.
+    options : TagOptions, optional
+        How to tag (default: ``TagOptions()``); keyword arguments override its fields, so
+        ``tag_file(src, out, model, unit="document", workers=2)`` works too. The fields:
     unit : {"passage", "document"}
         One output row per passage, or per document (labels present in any passage, the maximum
         score and the index of the evidence passage per frame).
@@ -178,74 +207,55 @@ def tag_file(
         Re-raised after the checkpoint is safely on disk; rerun with ``resume=True``.
     """
     t0 = time.perf_counter()
-    if unit not in UNITS:
-        raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
-    if engine not in ENGINES:
-        raise InputError(f"engine must be one of {ENGINES}, not {engine!r}")
-    if workers < 1 or chunk_rows < 1:
-        raise InputError("workers and chunk_rows must be at least 1")
-    if resume and restart:
-        raise InputError("--resume and --restart exclude each other")
-    if dedup and engine == "dask":
-        raise InputError(
-            "--dedup works with the local engine only (its store is a file next to the output)"
-        )
-    if max_chars is not None and max_chars < 1:
-        raise InputError("max_chars must be at least 1")
+    o = replace(options or TagOptions(), **overrides) if overrides else options or TagOptions()
     out = Path(output_path)
     check_output_path(out)
-    kind = "semeval" if fmt == "semeval" else output_format(out)
-    if kind == "semeval":
-        unit = "document"
-    in_fmt = detect_format(input_path, fmt)
+    kind = "semeval" if o.fmt == "semeval" else output_format(out)
+    # The format is detected here, once; everything below reads the input with the detected one.
+    o = replace(
+        o, unit="document" if kind == "semeval" else o.unit, fmt=detect_format(input_path, o.fmt)
+    )
     if out.exists() and out.resolve() == Path(input_path).resolve():
         raise InputError(f"the output {out} is the input: choose another output file")
     progress = progress or Progress()
 
     pre = model.pipeline.named_steps["preprocess"]
     old_max = pre.max_chars
-    if max_chars is not None:
-        pre.set_params(max_chars=max_chars)
+    if o.max_chars is not None:
+        pre.set_params(max_chars=o.max_chars)
     try:
         options = {
-            "unit": unit, "kind": kind, "format": in_fmt, "text_column": text_column, "id_column": id_column,
-            "chunk_rows": chunk_rows, "with_text": with_text, "dedup": dedup, "near_threshold": near_threshold,
+            "unit": o.unit,
+            "kind": kind,
+            "format": o.fmt,
+            "text_column": o.text_column,
+            "id_column": o.id_column,
+            "chunk_rows": o.chunk_rows,
+            "with_text": o.with_text,
+            "dedup": o.dedup,
+            "near_threshold": o.near_threshold,
             "max_chars": pre.max_chars,
-        }  # fmt: skip
+        }
         meta = {
-            "input": input_fingerprint(input_path, in_fmt),
+            "input": input_fingerprint(input_path, o.fmt),
             "model": _model_fingerprint(model),
             "options": options,
         }
-        opts = ChunkOptions(
-            unit=unit,
+        chunk_options = ChunkOptions(
+            unit=o.unit,
             kind=kind,
-            with_text=with_text,
+            with_text=o.with_text,
             source=str(input_path),
-            dedup=dedup,
-            near_threshold=near_threshold,
+            dedup=o.dedup,
+            near_threshold=o.near_threshold,
         )
-        ckpt = Checkpoint.open(out, meta, resume=resume, restart=restart)
+        ckpt = Checkpoint.open(out, meta, resume=o.resume, restart=o.restart)
         try:
-            summary = _run(
-                ckpt,
-                input_path,
-                in_fmt,
-                text_column,
-                id_column,
-                chunk_rows,
-                model,
-                opts,
-                workers,
-                engine,
-                scheduler,
-                progress,
-                dask_processes,
-            )
+            summary = _run(ckpt, input_path, model, o, chunk_options, progress)
             n_rows, rej = ckpt.finish(
                 rejects_path(out),
                 model.pipeline.classifier.fine_labels_,
-                empty_columns(unit, with_text),
+                empty_columns(o.unit, o.with_text),
             )
         except BaseException:
             # Keep the work done so far (--resume; when every chunk was done, it only joins the
@@ -266,34 +276,28 @@ def tag_file(
 
 
 def _run(
-    ckpt,
-    input_path,
-    in_fmt,
-    text_column,
-    id_column,
-    chunk_rows,
-    model,
-    opts,
-    workers,
-    engine,
-    scheduler,
-    progress,
-    dask_processes,
+    ckpt: Checkpoint,
+    input_path: str | Path,
+    model: NarrativeModel,
+    o: TagOptions,
+    chunk_options: ChunkOptions,
+    progress: Progress,
 ) -> TagSummary:
+    """Tag the chunks the checkpoint has not done yet; ``o.fmt`` is the detected input format."""
     done = ckpt.done()
-    dedup_path = ckpt.dir / "dedup.sqlite" if opts.dedup else None
+    dedup_path = ckpt.dir / "dedup.sqlite" if o.dedup else None
     # Workers first: they may be forked, which must happen before this process starts threads.
     executor = make_executor(
-        engine,
+        o.engine,
         model,
-        opts,
-        workers=workers,
-        scheduler=scheduler,
+        chunk_options,
+        workers=o.workers,
+        scheduler=o.scheduler,
         dedup_path=dedup_path,
-        dask_processes=dask_processes,
+        dask_processes=o.dask_processes,
     )
     progress.start(done=ckpt.resumed_rows)
-    _count_in_background(Path(input_path), in_fmt, progress)
+    _count_in_background(Path(input_path), o.fmt, progress)
     inflight: dict[Any, tuple[int, list, int, list[str], str | None]] = {}
     n_chunks = 0
 
@@ -310,10 +314,10 @@ def _run(
         for k, chunk in enumerate(
             iter_chunks(
                 input_path,
-                fmt=in_fmt,
-                text_column=text_column,
-                id_column=id_column,
-                chunk_rows=chunk_rows,
+                fmt=o.fmt,
+                text_column=o.text_column,
+                id_column=o.id_column,
+                chunk_rows=o.chunk_rows,
             )
         ):
             n_chunks = k + 1
@@ -361,8 +365,8 @@ def _run(
         dedup_documents=t.get("dedup_documents", 0),
         dedup_exact=t.get("dedup_exact", 0),
         dedup_near=t.get("dedup_near", 0),
-        workers=workers,
-        engine=engine,
+        workers=o.workers,
+        engine=o.engine,
         frame_counts=t["frame_counts"],
         stance_counts=t["stance_counts"],
     )
