@@ -97,10 +97,20 @@ def evaluate(
         else [b.strip() for b in baselines.split(",") if b.strip()]
     )
     res = evaluate_fn(
-        None if cv else _model(model), data, cv=cv, fmt=fmt.value, seed=seed, baselines=names, group_column=group_column,
-        taxonomy=taxonomy, n_bootstrap=bootstrap, threshold_objective="precision" if target_precision else tune,
-        target_precision=target_precision, text_column=text_column, id_column=id_column,
-    )  # fmt: skip
+        None if cv else _model(model),
+        data,
+        cv=cv,
+        fmt=fmt.value,
+        seed=seed,
+        baselines=names,
+        group_column=group_column,
+        taxonomy=taxonomy,
+        n_bootstrap=bootstrap,
+        threshold_objective="precision" if target_precision else tune,
+        target_precision=target_precision,
+        text_column=text_column,
+        id_column=id_column,
+    )
     paths = write_report(res, output, include_texts=texts)
     p = res["protocol"]
     title = (
@@ -117,8 +127,17 @@ def evaluate(
         )
     else:
         t = Table(title=title)
-        for col in ("system", "F1-samples fine", "F1-samples coarse", "macro F1 fine", "macro F1 coarse", "micro F1 fine",
-                    "Δ F1-samples fine", "train s/fold", "docs/s"):  # fmt: skip
+        for col in (
+            "system",
+            "F1-samples fine",
+            "F1-samples coarse",
+            "macro F1 fine",
+            "macro F1 coarse",
+            "micro F1 fine",
+            "Δ F1-samples fine",
+            "train s/fold",
+            "docs/s",
+        ):
             t.add_column(col, justify="left" if col == "system" else "right")
 
         for r in comparison_rows(res):
@@ -127,21 +146,46 @@ def evaluate(
                 if r["delta_f1_samples_fine"] is None
                 else f"{r['delta_f1_samples_fine']:+.3f} (p={r['p_value']:.3f})"
             )
-            t.add_row(r["title"], *[with_ci(r[k], r[f"{k}_ci"]) for k in ("f1_samples_fine", "f1_samples_coarse", "f1_macro_fine", "f1_macro_coarse", "f1_micro_fine")],
-                      delta, "" if r["fit_seconds_mean"] is None else f"{r['fit_seconds_mean']:.1f}",
-                      "" if r["predict_docs_per_second"] is None else f"{r['predict_docs_per_second']:.0f}")  # fmt: skip
+            t.add_row(
+                r["title"],
+                *[
+                    with_ci(r[k], r[f"{k}_ci"])
+                    for k in (
+                        "f1_samples_fine",
+                        "f1_samples_coarse",
+                        "f1_macro_fine",
+                        "f1_macro_coarse",
+                        "f1_micro_fine",
+                    )
+                ],
+                delta,
+                "" if r["fit_seconds_mean"] is None else f"{r['fit_seconds_mean']:.1f}",
+                ""
+                if r["predict_docs_per_second"] is None
+                else f"{r['predict_docs_per_second']:.0f}",
+            )
         out.print(t)
     g = res["threshold_tuning"]["summary"]["gain"]
-    out.print(f"per-label thresholds ({res['threshold_tuning']['objective']}) vs 0.5: macro F1 {g['f1_macro']:+.3f}, "
-              f"F1-samples {g['f1_samples']:+.3f} ({res['threshold_tuning']['summary']['gain_basis'].replace('_', '-')})")  # fmt: skip
+    out.print(
+        f"per-label thresholds ({res['threshold_tuning']['objective']}) vs 0.5: macro F1 {g['f1_macro']:+.3f}, "
+        f"F1-samples {g['f1_samples']:+.3f} ({res['threshold_tuning']['summary']['gain_basis'].replace('_', '-')})"
+    )
     if "stance_accuracy" in res:
         out.print(f"stance accuracy (framed documents): {res['stance_accuracy']:.3f}")
     if compare is not None and not cv:
         from ._validate import compare_models
 
         other = _model(None if str(compare) == "default" else compare)
-        res_old = evaluate_fn(other, data, fmt=fmt.value, seed=seed, baselines=[], n_bootstrap=bootstrap,
-                              text_column=text_column, id_column=id_column)  # fmt: skip
+        res_old = evaluate_fn(
+            other,
+            data,
+            fmt=fmt.value,
+            seed=seed,
+            baselines=[],
+            n_bootstrap=bootstrap,
+            text_column=text_column,
+            id_column=id_column,
+        )
         compare_models(
             res, res_old, "new (--model)", f"compared ({compare})", max(bootstrap, 1), seed
         )

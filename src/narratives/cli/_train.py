@@ -92,5 +92,7 @@ def train(
     )
     model.save(output)
     tm = model.manifest.get("training_metrics", {})
-    out.print(f"saved model to [bold]{output}[/] ({model.manifest['training_data']['n_texts']} texts; "
-              f"out-of-fold macro F1 fine {tm.get('oof_macro_f1_fine')}, coarse {tm.get('oof_macro_f1_coarse')})")  # fmt: skip
+    out.print(
+        f"saved model to [bold]{output}[/] ({model.manifest['training_data']['n_texts']} texts; "
+        f"out-of-fold macro F1 fine {tm.get('oof_macro_f1_fine')}, coarse {tm.get('oof_macro_f1_coarse')})"
+    )

@@ -28,8 +28,15 @@ def _select_errors(cands, ids, gold_f, pred_f, per_label, top):
 
         def row(c):
             d = c["doc"]
-            r = {"id": ids[d], "score": c["score"], "gold": gold_f[d], "predicted": pred_f[d], "passage": c.get("passage"),
-                 "features": c.get("features", []), "fold": c.get("fold")}  # fmt: skip
+            r = {
+                "id": ids[d],
+                "score": c["score"],
+                "gold": gold_f[d],
+                "predicted": pred_f[d],
+                "passage": c.get("passage"),
+                "features": c.get("features", []),
+                "fold": c.get("fold"),
+            }
             if c.get("note"):
                 r["note"] = c["note"]
             return r
@@ -57,12 +64,22 @@ def _label_noise(Y, P, labels, ids, gold_f, pred_f, cands, per_label, margin, to
         ap = per_label.get(lab, {}).get("average_precision") or 0.0
         dis = abs(float(y) - float(P[d, j]))
         c = ev.get((int(d), lab), {})
-        rows.append({
-            "id": ids[d], "label": lab, "gold": int(y), "score": round(float(P[d, j]), 4),
-            "kind": "gold label the model doubts" if y else "missing gold label?",
-            "disagreement": round(dis, 4), "label_average_precision": round(ap, 4), "suspicion": round(dis * ap, 4),
-            "gold_labels": gold_f[d], "predicted": pred_f[d], "passage": c.get("passage"), "features": c.get("features", []),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": ids[d],
+                "label": lab,
+                "gold": int(y),
+                "score": round(float(P[d, j]), 4),
+                "kind": "gold label the model doubts" if y else "missing gold label?",
+                "disagreement": round(dis, 4),
+                "label_average_precision": round(ap, 4),
+                "suspicion": round(dis * ap, 4),
+                "gold_labels": gold_f[d],
+                "predicted": pred_f[d],
+                "passage": c.get("passage"),
+                "features": c.get("features", []),
+            }
+        )
     rows.sort(key=lambda r: (-r["suspicion"], -r["disagreement"], r["id"], r["label"]))
     return {
         "margin": margin,
@@ -145,10 +162,16 @@ def _oof_rows(ids, fold, group, gold_f, gold_c, gold_stance, outputs, systems, t
                 if ours.proba_fine[i, j] >= 0.01:
                     scores[tax.fine_labels[j]] = round(float(ours.proba_fine[i, j]), 4)
         r = {
-            "id": doc_id, "fold": int(fold[i]), "group": int(group[i]),
-            "gold_fine": gold_f[i], "pred_fine": ours.fine[i], "gold_coarse": gold_c[i], "pred_coarse": ours.coarse[i],
-            "f1_fine": round(f1_samples([gold_f[i]], [ours.fine[i]]), 4), "scores": scores,
-        }  # fmt: skip
+            "id": doc_id,
+            "fold": int(fold[i]),
+            "group": int(group[i]),
+            "gold_fine": gold_f[i],
+            "pred_fine": ours.fine[i],
+            "gold_coarse": gold_c[i],
+            "pred_coarse": ours.coarse[i],
+            "f1_fine": round(f1_samples([gold_f[i]], [ours.fine[i]]), 4),
+            "scores": scores,
+        }
         if gold_stance is not None:
             r["gold_stance"] = gold_stance[i]
         if ours.stance is not None:

@@ -189,9 +189,11 @@ class CueLexiconBaseline:
         if self.mode == "taxonomy":
             d = "a frame is predicted when one of its taxonomy cue phrases occurs (no training)"
         else:
-            d = (f"the taxonomy has no cue phrases, so a lexicon is derived from the training folds only: top {self.n_terms} "
-                 f"log-odds unigrams/bigrams per label (labels with >= {self.min_positives} training texts), hit threshold "
-                 "tuned per label on the training fold")  # fmt: skip
+            d = (
+                f"the taxonomy has no cue phrases, so a lexicon is derived from the training folds only: top {self.n_terms} "
+                f"log-odds unigrams/bigrams per label (labels with >= {self.min_positives} training texts), hit threshold "
+                "tuned per label on the training fold"
+            )
         out: dict[str, Any] = {"description": d, "lexicon": self.mode}
         if getattr(self, "terms_", None):
             out["example_terms"] = {lab: t[:8] for lab, t in list(self.terms_.items())[:10]}
@@ -299,8 +301,16 @@ class SpacyBowBaseline:
     name = "spacy_bow"
     title = "spaCy textcat_multilabel (TextCatBOW.v3)"
 
-    def __init__(self, taxonomy: Taxonomy, epochs: int = 10, batch_size: int = 8, dropout: float = 0.1,
-                 ngram_size: int = 1, threshold: float = 0.5, seed: int = 0):  # fmt: skip
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        epochs: int = 10,
+        batch_size: int = 8,
+        dropout: float = 0.1,
+        ngram_size: int = 1,
+        threshold: float = 0.5,
+        seed: int = 0,
+    ):
         self.taxonomy = taxonomy
         self.epochs = epochs
         self.batch_size = batch_size
@@ -313,10 +323,16 @@ class SpacyBowBaseline:
         return {
             "description": "spaCy textcat_multilabel, architecture spacy.TextCatBOW.v3 (bag of words), spacy.blank('en'); "
             "one category per frame and per family; threshold 0.5",
-            "params": {"epochs": self.epochs, "batch_size": self.batch_size, "dropout": self.dropout,
-                       "ngram_size": self.ngram_size, "threshold": self.threshold, "seed": self.seed},
+            "params": {
+                "epochs": self.epochs,
+                "batch_size": self.batch_size,
+                "dropout": self.dropout,
+                "ngram_size": self.ngram_size,
+                "threshold": self.threshold,
+                "seed": self.seed,
+            },
             "loss_per_epoch_last_fold": getattr(self, "losses_", None),
-        }  # fmt: skip
+        }
 
     def _cats(self) -> tuple[list[str], list[str]]:
         return [f"F|{f}" for f in self.taxonomy.fine_labels], [
@@ -332,11 +348,19 @@ class SpacyBowBaseline:
         fix_random_seed(self.seed)
         nlp = spacy.blank("en")
         nlp.max_length = max(nlp.max_length, max((len(t) for t in frame["text"]), default=0) + 1)
-        tc = nlp.add_pipe("textcat_multilabel", config={
-            "threshold": self.threshold,
-            "model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-                      "ngram_size": self.ngram_size, "no_output_layer": False, "length": 262144},
-        })  # fmt: skip
+        tc = nlp.add_pipe(
+            "textcat_multilabel",
+            config={
+                "threshold": self.threshold,
+                "model": {
+                    "@architectures": "spacy.TextCatBOW.v3",
+                    "exclusive_classes": False,
+                    "ngram_size": self.ngram_size,
+                    "no_output_layer": False,
+                    "length": 262144,
+                },
+            },
+        )
         fcats, ccats = self._cats()
         for c in fcats + ccats:
             tc.add_label(c)
@@ -406,7 +430,7 @@ class CrossFittedThresholds:
             "description": f"{self.base.name} scores with per-label F1-tuned thresholds, cross-fitted over the outer folds "
             "(each fold's thresholds tuned on the other folds' out-of-fold scores); no extra training",
             "thresholds_last_fold": getattr(self, "thresholds_", None),
-        }  # fmt: skip
+        }
 
     def apply(
         self,
@@ -419,8 +443,10 @@ class CrossFittedThresholds:
         tax = self.taxonomy
         out_f: list[list[str]] = [[] for _ in gold_fine]
         out_c: list[list[str]] = [[] for _ in gold_fine]
-        levels = ((tax.fine_labels, pred.proba_fine, binarize(gold_fine, tax.fine_labels)),
-                  (tax.coarse_labels, pred.proba_coarse, binarize(gold_coarse, tax.coarse_labels)))  # fmt: skip
+        levels = (
+            (tax.fine_labels, pred.proba_fine, binarize(gold_fine, tax.fine_labels)),
+            (tax.coarse_labels, pred.proba_coarse, binarize(gold_coarse, tax.coarse_labels)),
+        )
         for k in np.unique(fold):
             te, tr = np.flatnonzero(fold == k), np.flatnonzero(fold != k)
             decided = []

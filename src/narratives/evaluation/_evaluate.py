@@ -173,8 +173,20 @@ def evaluate(
     stats: dict[str, dict[str, LevelStats]] = {}
     for s in systems:
         p = outputs[s.name]
-        m = _score(gold_f, p.fine, gold_c, p.coarse, labels_f, labels_c, none, p.proba_fine, p.proba_coarse,
-                   p.probabilistic, gold_stance, p.stance)  # fmt: skip
+        m = _score(
+            gold_f,
+            p.fine,
+            gold_c,
+            p.coarse,
+            labels_f,
+            labels_c,
+            none,
+            p.proba_fine,
+            p.proba_coarse,
+            p.probabilistic,
+            gold_stance,
+            p.stance,
+        )
         stats[s.name] = {
             "fine": level_stats(gold_f, p.fine, labels_f, none),
             "coarse": level_stats(gold_c, p.coarse, labels_c, none),
@@ -199,10 +211,20 @@ def evaluate(
     ours = outputs[OURS]
     ours_m = res_systems[OURS]["metrics"]
     Yf = binarize(gold_f, tax.fine_labels).astype(bool)
-    tuning = tune_thresholds(Yf, ours.proba_fine, tax.fine_labels, threshold_objective, target_precision,
-                             folds=fold if mode == "cross-validation" else None)  # fmt: skip
-    tuning["model_decision"] = {"f1_macro": ours_m["f1_macro_fine"], "f1_micro": ours_m["f1_micro_fine"], "f1_samples": ours_m["f1_samples_fine"],
-                                "note": "the model's own decision rule (thresholds tuned inside each training fold)"}  # fmt: skip
+    tuning = tune_thresholds(
+        Yf,
+        ours.proba_fine,
+        tax.fine_labels,
+        threshold_objective,
+        target_precision,
+        folds=fold if mode == "cross-validation" else None,
+    )
+    tuning["model_decision"] = {
+        "f1_macro": ours_m["f1_macro_fine"],
+        "f1_micro": ours_m["f1_micro_fine"],
+        "f1_samples": ours_m["f1_samples_fine"],
+        "note": "the model's own decision rule (thresholds tuned inside each training fold)",
+    }
     if mode == "holdout":
         tuning["note"] = (
             "thresholds tuned and scored on the same evaluation data: the gain is optimistic"

@@ -57,8 +57,10 @@ def make_folds(
     group = _components(n, [dup.tolist(), *([list(groups)] if groups is not None else [])])
     n_groups = int(group.max()) + 1 if n else 0
     if n_groups < k:
-        raise InputError(f"only {n_groups} independent groups of texts (near-duplicates and --group-column values "
-                         f"kept together); {k} folds need at least {k}")  # fmt: skip
+        raise InputError(
+            f"only {n_groups} independent groups of texts (near-duplicates and --group-column values "
+            f"kept together); {k} folds need at least {k}"
+        )
     sizes = np.bincount(group)
     rng = np.random.default_rng(seed)
     order = rng.permutation(n_groups)

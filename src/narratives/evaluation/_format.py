@@ -15,10 +15,13 @@ HEADLINE = (
     "f1_micro_coarse",
 )
 SHORT = {
-    "f1_samples_fine": "F1-samples fine", "f1_samples_coarse": "F1-samples coarse",
-    "f1_macro_fine": "macro F1 fine", "f1_macro_coarse": "macro F1 coarse",
-    "f1_micro_fine": "micro F1 fine", "f1_micro_coarse": "micro F1 coarse",
-}  # fmt: skip
+    "f1_samples_fine": "F1-samples fine",
+    "f1_samples_coarse": "F1-samples coarse",
+    "f1_macro_fine": "macro F1 fine",
+    "f1_macro_coarse": "macro F1 coarse",
+    "f1_micro_fine": "micro F1 fine",
+    "f1_micro_coarse": "micro F1 coarse",
+}
 
 PLOT_TITLES = {
     "per_label_f1": "Per-label F1 with bootstrap intervals",

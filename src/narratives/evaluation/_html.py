@@ -66,11 +66,15 @@ def _headline_html(result: dict[str, Any]) -> str:
             delta = '<td class="num">—</td>'
         else:
             d = r["delta_ci"]
-            delta = (f'<td class="num">{r["delta_f1_samples_fine"]:+.3f}<br><small>[{d["low"]:+.3f}, {d["high"]:+.3f}] '
-                     f'p={r["p_value"]:.3f}</small></td>')  # fmt: skip
+            delta = (
+                f'<td class="num">{r["delta_f1_samples_fine"]:+.3f}<br><small>[{d["low"]:+.3f}, {d["high"]:+.3f}] '
+                f"p={r['p_value']:.3f}</small></td>"
+            )
         cells = "".join(cell(r[k], r[f"{k}_ci"]) for k in HEADLINE)
-        out.append(f"<tr{cls}><td>{_h(r['title'])}</td>{cells}{delta}<td class='num'>{_fmt(r['fit_seconds_mean'], 1)}</td>"
-                   f"<td class='num'>{_fmt(r['predict_docs_per_second'], 1)}</td></tr>")  # fmt: skip
+        out.append(
+            f"<tr{cls}><td>{_h(r['title'])}</td>{cells}{delta}<td class='num'>{_fmt(r['fit_seconds_mean'], 1)}</td>"
+            f"<td class='num'>{_fmt(r['predict_docs_per_second'], 1)}</td></tr>"
+        )
     return "".join(out) + "</table>"
 
 
@@ -89,8 +93,10 @@ def render_html(
     parts.append("</ul>")
     # headline
     parts.append("<h2>Headline comparison</h2>")
-    parts.append(f"<p class='note'>Mean over documents with 95% percentile-bootstrap intervals ({_h(p.get('bootstrap', {}).get('n'))} resamples of the "
-                 "documents). Δ: baseline minus narratives on fine F1-samples (the SemEval ranking metric), paired bootstrap on the same resamples.</p>")  # fmt: skip
+    parts.append(
+        f"<p class='note'>Mean over documents with 95% percentile-bootstrap intervals ({_h(p.get('bootstrap', {}).get('n'))} resamples of the "
+        "documents). Δ: baseline minus narratives on fine F1-samples (the SemEval ranking metric), paired bootstrap on the same resamples.</p>"
+    )
     parts.append(_headline_html(result))
     # plots: the compact ones side by side, the tall ones full width
     parts.append("<h2>Plots</h2>")
@@ -114,9 +120,18 @@ def render_html(
     for name in _system_order(result):
         m = result["systems"][name]["metrics"]
         cf = m.get("calibration_fine")
-        sysrows.append([name, _fmt(m.get("hamming_loss_fine"), 4), _fmt(m.get("subset_accuracy_fine")), _fmt(m.get("subset_accuracy_coarse")),
-                        _fmt(m.get("map_fine")), _fmt(cf["ece"], 4) if cf else "n/a", _fmt(cf["brier"], 4) if cf else "n/a",
-                        _fmt(m.get("stance_accuracy"))])  # fmt: skip
+        sysrows.append(
+            [
+                name,
+                _fmt(m.get("hamming_loss_fine"), 4),
+                _fmt(m.get("subset_accuracy_fine")),
+                _fmt(m.get("subset_accuracy_coarse")),
+                _fmt(m.get("map_fine")),
+                _fmt(cf["ece"], 4) if cf else "n/a",
+                _fmt(cf["brier"], 4) if cf else "n/a",
+                _fmt(m.get("stance_accuracy")),
+            ]
+        )
     parts.append("<h2>Other metrics</h2>")
     parts.append(
         _html_table(
@@ -187,8 +202,19 @@ def render_html(
         per = result.get(f"per_label_{level}", {})
         ci = result.get("ci", {}).get(f"per_label_{level}", {})
         rows = sorted(per.items(), key=lambda kv: (-kv[1]["support"], kv[0]))
-        body = [[lab, v["support"], v["predicted"], _fmt(v["precision"]), _fmt(v["recall"]), with_ci(v["f1"], ci.get(lab)), _fmt(v.get("average_precision"))]
-                for lab, v in rows if v["support"] or v["predicted"]]  # fmt: skip
+        body = [
+            [
+                lab,
+                v["support"],
+                v["predicted"],
+                _fmt(v["precision"]),
+                _fmt(v["recall"]),
+                with_ci(v["f1"], ci.get(lab)),
+                _fmt(v.get("average_precision")),
+            ]
+            for lab, v in rows
+            if v["support"] or v["predicted"]
+        ]
         parts.append(f"<h2>Per-label scores ({level})</h2>")
         parts.append(
             _html_table(
@@ -238,8 +264,18 @@ def render_html(
             if line and not line.startswith("|"):
                 parts.append(f"<p>{_h(line.strip())}</p>")
         prow = sorted(tt["per_label"].items(), key=lambda kv: (-kv[1]["support"], kv[0]))
-        body = [[lab, v["support"], _fmt(v["threshold"], 2), _fmt(v["at_base"]["f1"]), _fmt(v["tuned"]["f1"]),
-                 _fmt(v.get("cross_fitted", {}).get("f1")), _fmt(v.get("threshold_spread"), 3)] for lab, v in prow]  # fmt: skip
+        body = [
+            [
+                lab,
+                v["support"],
+                _fmt(v["threshold"], 2),
+                _fmt(v["at_base"]["f1"]),
+                _fmt(v["tuned"]["f1"]),
+                _fmt(v.get("cross_fitted", {}).get("f1")),
+                _fmt(v.get("threshold_spread"), 3),
+            ]
+            for lab, v in prow
+        ]
         parts.append("<details><summary>Per-label thresholds</summary>")
         parts.append(
             _html_table(
@@ -261,8 +297,18 @@ def render_html(
     parts.append("<h2>Label-noise suspects</h2>")
     if nz:
         parts.append(f"<p class='note'>{_h(_noise_md(result, include_texts)[0])}</p>")
-        body = [[r["id"], r["label"], r["gold"], _fmt(r["score"]), _fmt(r["label_average_precision"]), _passage(r, include_texts, 400),
-                 ", ".join(f[0] for f in r.get("features", [])[:5])] for r in nz["suspects"]]  # fmt: skip
+        body = [
+            [
+                r["id"],
+                r["label"],
+                r["gold"],
+                _fmt(r["score"]),
+                _fmt(r["label_average_precision"]),
+                _passage(r, include_texts, 400),
+                ", ".join(f[0] for f in r.get("features", [])[:5]),
+            ]
+            for r in nz["suspects"]
+        ]
         parts.append(
             _html_table(
                 ["id", "label", "gold", "score", "label AP", "passage", "evidence"],
@@ -271,8 +317,10 @@ def render_html(
             )
         )
     # errors
-    parts.append("<h2>Errors per label</h2><p class='note'>Most confident false positives (highest score) and false negatives "
-                 "(lowest score), with the passage that scores the label highest and the features that pushed the score up.</p>")  # fmt: skip
+    parts.append(
+        "<h2>Errors per label</h2><p class='note'>Most confident false positives (highest score) and false negatives "
+        "(lowest score), with the passage that scores the label highest and the features that pushed the score up.</p>"
+    )
     for lab, e in result.get("errors", {}).items():
         parts.append(
             f"<details><summary><b>{_h(lab)}</b>: {e['n_false_positives']} false positives, {e['n_false_negatives']} false negatives</summary>"
@@ -281,14 +329,25 @@ def render_html(
         for kind, key in (("FP", "false_positives"), ("FN", "false_negatives")):
             for r in e[key]:
                 feats = ", ".join(f"{f[0]} (+{f[1]:.2f})" for f in r.get("features", []))
-                body.append([kind, r["id"], _fmt(r["score"]), "; ".join(r["gold"]) or "—", "; ".join(r["predicted"]) or "—",
-                             _passage(r, include_texts, 400), feats + (f" [{r['note']}]" if r.get("note") else "")])  # fmt: skip
+                body.append(
+                    [
+                        kind,
+                        r["id"],
+                        _fmt(r["score"]),
+                        "; ".join(r["gold"]) or "—",
+                        "; ".join(r["predicted"]) or "—",
+                        _passage(r, include_texts, 400),
+                        feats + (f" [{r['note']}]" if r.get("note") else ""),
+                    ]
+                )
         parts.append(
             _html_table(
                 ["", "id", "score", "gold", "predicted", "passage", "evidence"], body, num_from=2
             )
         )
         parts.append("</details>")
-    parts.append("<p class='note'>Generated by <code>narratives evaluate</code>. Machine-readable numbers: metrics.json; "
-                 "out-of-fold predictions: oof_predictions.jsonl.</p></body></html>")  # fmt: skip
+    parts.append(
+        "<p class='note'>Generated by <code>narratives evaluate</code>. Machine-readable numbers: metrics.json; "
+        "out-of-fold predictions: oof_predictions.jsonl.</p></body></html>"
+    )
     return "\n".join(parts)

@@ -19,10 +19,22 @@ def comparison_markdown(result: dict[str, Any]) -> list[str]:
     """The headline comparison (systems x metrics with intervals, difference, speed) as Markdown."""
     rows = []
     for r in comparison_rows(result):
-        delta = "—" if r["delta_f1_samples_fine"] is None else (
-            f"{r['delta_f1_samples_fine']:+.3f} [{r['delta_ci']['low']:+.3f}, {r['delta_ci']['high']:+.3f}], p={r['p_value']:.3f}")  # fmt: skip
-        rows.append([r["title"], *[with_ci(r[k], r[f"{k}_ci"]) for k in HEADLINE], delta,
-                     _fmt(r["fit_seconds_mean"], 1), _fmt(r["predict_docs_per_second"], 1)])  # fmt: skip
+        delta = (
+            "—"
+            if r["delta_f1_samples_fine"] is None
+            else (
+                f"{r['delta_f1_samples_fine']:+.3f} [{r['delta_ci']['low']:+.3f}, {r['delta_ci']['high']:+.3f}], p={r['p_value']:.3f}"
+            )
+        )
+        rows.append(
+            [
+                r["title"],
+                *[with_ci(r[k], r[f"{k}_ci"]) for k in HEADLINE],
+                delta,
+                _fmt(r["fit_seconds_mean"], 1),
+                _fmt(r["predict_docs_per_second"], 1),
+            ]
+        )
     return _md_table(
         [
             "system",
@@ -42,14 +54,23 @@ def render_markdown(
     p = result.get("protocol", {})
     lines = ["# narratives evaluation report", ""]
     lines += _protocol_lines(result)
-    lines += ["", "## Headline comparison", "", "Mean over documents with 95% percentile-bootstrap intervals (documents resampled, "
-              f"{p.get('bootstrap', {}).get('n')} resamples, seed {p.get('seed')}). Δ: baseline minus narratives, paired bootstrap.", ""]  # fmt: skip
+    lines += [
+        "",
+        "## Headline comparison",
+        "",
+        "Mean over documents with 95% percentile-bootstrap intervals (documents resampled, "
+        f"{p.get('bootstrap', {}).get('n')} resamples, seed {p.get('seed')}). Δ: baseline minus narratives, paired bootstrap.",
+        "",
+    ]
     lines += comparison_markdown(result)
     lines += ["", "## Other metrics (narratives)", ""]
-    lines += _md_table(["metric", "fine", "coarse"], [
-        [k, _fmt(result.get(f"{k}_fine")), _fmt(result.get(f"{k}_coarse"))]
-        for k in ("f1_samples_std", "hamming_loss", "subset_accuracy", "map")
-    ])  # fmt: skip
+    lines += _md_table(
+        ["metric", "fine", "coarse"],
+        [
+            [k, _fmt(result.get(f"{k}_fine")), _fmt(result.get(f"{k}_coarse"))]
+            for k in ("f1_samples_std", "hamming_loss", "subset_accuracy", "map")
+        ],
+    )
     for level in ("fine", "coarse"):
         cal = result.get(f"calibration_{level}")
         if cal:
@@ -89,15 +110,20 @@ def render_markdown(
 def _protocol_lines(result: dict[str, Any]) -> list[str]:
     d, p = result.get("data", {}), result.get("protocol", {})
     g = p.get("grouping", {})
-    lines = [f"- data: `{d.get('source')}`: {d.get('n_documents')} documents ({d.get('n_rejected', 0)} rejected), taxonomy "
-             f"`{d.get('taxonomy')}` ({d.get('n_fine_labels')} fine / {d.get('n_coarse_labels')} coarse labels; "
-             f"{d.get('fine_labels_with_support')} fine labels occur), {100 * d.get('none_share', 0):.0f}% labelled "
-             f"`{d.get('none_label')}`, {d.get('label_cardinality_fine', 0):.2f} fine labels per document"]  # fmt: skip
+    lines = [
+        f"- data: `{d.get('source')}`: {d.get('n_documents')} documents ({d.get('n_rejected', 0)} rejected), taxonomy "
+        f"`{d.get('taxonomy')}` ({d.get('n_fine_labels')} fine / {d.get('n_coarse_labels')} coarse labels; "
+        f"{d.get('fine_labels_with_support')} fine labels occur), {100 * d.get('none_share', 0):.0f}% labelled "
+        f"`{d.get('none_label')}`, {d.get('label_cardinality_fine', 0):.2f} fine labels per document"
+    ]
     if p.get("mode") == "cross-validation":
-        lines.append(f"- protocol: {p.get('folds')}-fold cross-validation, seed {p.get('seed')}; folds keep {g.get('n_groups')} groups "
-                     f"intact ({g.get('near_duplicate_clusters')} near-duplicate clusters covering "
-                     f"{g.get('texts_in_near_duplicate_clusters')} texts" + (f", plus column `{g['group_column']}`" if g.get("group_column") else "")
-                     + f"); fold sizes {g.get('fold_sizes')}")  # fmt: skip
+        lines.append(
+            f"- protocol: {p.get('folds')}-fold cross-validation, seed {p.get('seed')}; folds keep {g.get('n_groups')} groups "
+            f"intact ({g.get('near_duplicate_clusters')} near-duplicate clusters covering "
+            f"{g.get('texts_in_near_duplicate_clusters')} texts"
+            + (f", plus column `{g['group_column']}`" if g.get("group_column") else "")
+            + f"); fold sizes {g.get('fold_sizes')}"
+        )
     else:
         lines.append("- protocol: holdout: a trained model scored on this data")
     if d.get("unknown_gold_labels"):
@@ -107,8 +133,10 @@ def _protocol_lines(result: dict[str, Any]) -> list[str]:
     lines.append("- label space: " + str(p.get("label_space", "")))
     for name in _system_order(result):
         info = result["systems"][name].get("info", {})
-        lines.append(f"- **{result['systems'][name].get('title', name)}**: {info.get('description', '')}"
-                     + (f" ({info['calibration']})" if info.get("calibration") else ""))  # fmt: skip
+        lines.append(
+            f"- **{result['systems'][name].get('title', name)}**: {info.get('description', '')}"
+            + (f" ({info['calibration']})" if info.get("calibration") else "")
+        )
     return lines
 
 
@@ -116,8 +144,19 @@ def _per_label_md(result: dict[str, Any], level: str) -> list[str]:
     per = result.get(f"per_label_{level}", {})
     ci = result.get("ci", {}).get(f"per_label_{level}", {})
     rows = sorted(per.items(), key=lambda kv: (-kv[1]["support"], kv[0]))
-    body = [[lab, v["support"], v["predicted"], _fmt(v["precision"]), _fmt(v["recall"]), with_ci(v["f1"], ci.get(lab)), _fmt(v.get("average_precision"))]
-            for lab, v in rows if v["support"] or v["predicted"]]  # fmt: skip
+    body = [
+        [
+            lab,
+            v["support"],
+            v["predicted"],
+            _fmt(v["precision"]),
+            _fmt(v["recall"]),
+            with_ci(v["f1"], ci.get(lab)),
+            _fmt(v.get("average_precision")),
+        ]
+        for lab, v in rows
+        if v["support"] or v["predicted"]
+    ]
     out = _md_table(
         ["label", "support", "predicted", "precision", "recall", "F1 [95% CI]", "AP"], body
     )
@@ -139,9 +178,12 @@ def _threshold_lines(result: dict[str, Any]) -> list[str]:
         if tt["objective"] == "f1"
         else f"reach precision {tt['target_precision']} with the highest recall"
     )
-    lines = [f"Per-label thresholds on out-of-fold scores to {obj}, against one global threshold of {s['base_threshold']}. "
-             "In-sample: tuned and scored on the same predictions (optimistic). Cross-fitted: each fold's thresholds tuned on "
-             "the other folds (what to expect on new data).", ""]  # fmt: skip
+    lines = [
+        f"Per-label thresholds on out-of-fold scores to {obj}, against one global threshold of {s['base_threshold']}. "
+        "In-sample: tuned and scored on the same predictions (optimistic). Cross-fitted: each fold's thresholds tuned on "
+        "the other folds (what to expect on new data).",
+        "",
+    ]
     cols = [
         ("at_base", f"global {s['base_threshold']}"),
         ("tuned_in_sample", "tuned, in-sample"),
@@ -174,8 +216,10 @@ def _threshold_lines(result: dict[str, Any]) -> list[str]:
         ["thresholds", "macro F1", "micro F1", "F1-samples", "macro precision"], body
     )
     g = s["gain"]
-    lines.append(f"\nGain over {s['base_threshold']} ({s['gain_basis'].replace('_', '-')}): macro F1 {g['f1_macro']:+.3f}, "
-                 f"micro F1 {g['f1_micro']:+.3f}, F1-samples {g['f1_samples']:+.3f}.")  # fmt: skip
+    lines.append(
+        f"\nGain over {s['base_threshold']} ({s['gain_basis'].replace('_', '-')}): macro F1 {g['f1_macro']:+.3f}, "
+        f"micro F1 {g['f1_micro']:+.3f}, F1-samples {g['f1_samples']:+.3f}."
+    )
     if tt.get("unreachable"):
         lines.append(
             f"Labels that cannot reach the target precision (kept at {s['base_threshold']}): {len(tt['unreachable'])}."
@@ -199,8 +243,11 @@ def _errors_md(result: dict[str, Any], include_texts: bool, max_labels: int = 15
     errs = result.get("errors", {})
     if not errs:
         return ["no errors recorded"]
-    lines = ["Most confident false positives (highest score) and false negatives (lowest score) per label, with the best-scoring "
-             "passage and the features that pushed the score up. Full list: metrics.json.", ""]  # fmt: skip
+    lines = [
+        "Most confident false positives (highest score) and false negatives (lowest score) per label, with the best-scoring "
+        "passage and the features that pushed the score up. Full list: metrics.json.",
+        "",
+    ]
     for lab in list(errs)[:max_labels]:
         e = errs[lab]
         lines.append(f"### {lab} ({e['n_false_positives']} FP, {e['n_false_negatives']} FN)")
@@ -220,9 +267,12 @@ def _noise_md(result: dict[str, Any], include_texts: bool, top: int = 10) -> lis
     nz = result.get("label_noise", {})
     if not nz:
         return ["n/a"]
-    lines = [f"{nz['n_suspects']} (document, label) cells where the out-of-fold score contradicts the gold label by at least "
-             f"{nz['margin']} ({nz['n_doubted_gold']} gold labels the model doubts, {nz['n_missing_gold']} possibly missing). "
-             "Ranked by disagreement x the label's average precision.", ""]  # fmt: skip
+    lines = [
+        f"{nz['n_suspects']} (document, label) cells where the out-of-fold score contradicts the gold label by at least "
+        f"{nz['margin']} ({nz['n_doubted_gold']} gold labels the model doubts, {nz['n_missing_gold']} possibly missing). "
+        "Ranked by disagreement x the label's average precision.",
+        "",
+    ]
     body = [
         [
             r["id"],

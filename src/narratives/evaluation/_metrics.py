@@ -364,11 +364,15 @@ def reliability_bins(y_true: Any, proba: Any, n_bins: int = 10) -> list[dict[str
     for k in range(n_bins):
         m = b == k
         n = int(m.sum())
-        out.append({
-            "low": k / n_bins, "high": (k + 1) / n_bins, "n": n,
-            "mean_proba": float(p[m].mean()) if n else None,
-            "positive_rate": float(y[m].mean()) if n else None,
-        })  # fmt: skip
+        out.append(
+            {
+                "low": k / n_bins,
+                "high": (k + 1) / n_bins,
+                "n": n,
+                "mean_proba": float(p[m].mean()) if n else None,
+                "positive_rate": float(y[m].mean()) if n else None,
+            }
+        )
     return out
 
 

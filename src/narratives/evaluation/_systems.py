@@ -177,10 +177,12 @@ def _error_candidates(
             if k is not None:
                 psg = refs[k][1]
                 c["passage"] = {
-                    "index": int(psg.index), "start": int(psg.start), "end": int(psg.end),
+                    "index": int(psg.index),
+                    "start": int(psg.start),
+                    "end": int(psg.end),
                     "score": round(float(pdec["proba_fine"][k, j]), 4),
                     "text": _snippet(texts[d][psg.start : psg.end], snippet_chars),
-                }  # fmt: skip
+                }
             else:
                 c["passage"] = None
             if not relevant[d]:
@@ -239,12 +241,21 @@ class NarrativesSystem:
         self.unit = unit
 
     def info(self) -> dict[str, Any]:
-        return {"description": "narratives.train() on the training folds: TF-IDF + cue features, calibrated one-vs-rest "
-                "logistic regression, out-of-fold tuned decision rule", "params": self.params or {}, "unit": self.unit}  # fmt: skip
+        return {
+            "description": "narratives.train() on the training folds: TF-IDF + cue features, calibrated one-vs-rest "
+            "logistic regression, out-of-fold tuned decision rule",
+            "params": self.params or {},
+            "unit": self.unit,
+        }
 
     def fit(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None) -> NarrativesSystem:
-        self.model_ = train(LabelledData(frame.reset_index(drop=True), self.taxonomy, [], "cv-fold"),
-                            taxonomy=self.taxonomy, seed=self.seed, params=self.params, unit=self.unit)  # fmt: skip
+        self.model_ = train(
+            LabelledData(frame.reset_index(drop=True), self.taxonomy, [], "cv-fold"),
+            taxonomy=self.taxonomy,
+            seed=self.seed,
+            params=self.params,
+            unit=self.unit,
+        )
         return self
 
     def predict(self, texts: list[str], gold_fine: list[list[str]] | None = None) -> Predictions:
@@ -262,8 +273,12 @@ class FixedModel(NarrativesSystem):
 
     def info(self) -> dict[str, Any]:
         m = getattr(self, "model_", None)
-        return {"description": "a trained narratives model", "path": str(getattr(m, "path", None)),
-                "name": getattr(m, "manifest", {}).get("name"), "unit": self.unit}  # fmt: skip
+        return {
+            "description": "a trained narratives model",
+            "path": str(getattr(m, "path", None)),
+            "name": getattr(m, "manifest", {}).get("name"),
+            "unit": self.unit,
+        }
 
     def fit(self, frame: pd.DataFrame, taxonomy: Taxonomy | None = None) -> FixedModel:
         return self
