@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError, NarrativesError
+from .._internal.messages import not_found
 from .._model import UNITS, NarrativeModel
 from ..io import output_schema
 from ..io._readers import _text_problem
@@ -159,14 +160,10 @@ def tag_dataframe(
     if unit not in UNITS:
         raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
     if text_column not in ddf.columns:
-        raise InputError(
-            f"column {text_column!r} not found; available: {', '.join(map(str, ddf.columns))}"
-        )
+        raise InputError(not_found("column", text_column, ddf.columns))
     if id_column is not None and id_column not in ddf.columns:
         if id_column != "id":
-            raise InputError(
-                f"id column {id_column!r} not found; available: {', '.join(map(str, ddf.columns))}"
-            )
+            raise InputError(not_found("id column", id_column, ddf.columns))
         id_column = None
     if max_chars is not None:
         import copy

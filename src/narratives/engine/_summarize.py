@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.messages import not_found
 from ._prevalence import prevalence
 
 __all__ = ["summarize", "summary_to_markdown"]
@@ -74,9 +75,7 @@ def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.Dat
         names = pf.schema_arrow.names
         missing = [c for c in columns if c not in names and c not in ("passage", "flag", "id")]
         if missing:
-            raise InputError(
-                f"column(s) {', '.join(map(repr, missing))} not found in {path}; available: {', '.join(names)}"
-            )
+            raise InputError(not_found("column(s)", missing, names, path))
         for batch in pf.iter_batches(
             batch_size=batch_rows, columns=[c for c in columns if c in names]
         ):
@@ -160,9 +159,7 @@ def summarize(
         for df in _batches(path, source_cols, batch_rows):
             missing = [c for c, _ in groups if c not in df.columns]
             if missing:
-                raise InputError(
-                    f"column(s) {', '.join(map(repr, missing))} not found in {path}; available: {', '.join(map(str, df.columns))}"
-                )
+                raise InputError(not_found("column(s)", missing, df.columns, path))
             for (c, p), name in zip(groups, group_cols, strict=True):
                 if p is not None:
                     df[name] = _bucket(df[c], p)

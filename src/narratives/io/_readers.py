@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.messages import not_found
 
 __all__ = [
     "FORMATS",
@@ -69,6 +70,13 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
     if ext in _EXT:
         return _EXT[ext]
     raise InputError(f"cannot tell the format of {path} from its extension; pass --format")
+
+
+def _check_columns(names: list[str], text_col: str, id_col: str | None, path: Any) -> None:
+    if text_col not in names:
+        raise InputError(not_found("column", text_col, names, path))
+    if id_col and id_col not in names:
+        raise InputError(not_found("id column", id_col, names, path))
 
 
 def _text_problem(value: Any) -> str | None:
@@ -133,14 +141,7 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
                 continue
             if not checked:
                 checked = True
-                if text_col not in obj:
-                    raise InputError(
-                        f"column {text_col!r} not found in {path}; available: {', '.join(map(str, obj)) or '(none)'}"
-                    )
-                if id_col and id_col not in obj:
-                    raise InputError(
-                        f"id column {id_col!r} not found in {path}; available: {', '.join(map(str, obj))}"
-                    )
+                _check_columns(list(obj), text_col, id_col, path)
             rid = obj.get(id_col) if id_col else None
             rid = str(lineno) if rid is None else str(rid)
             problem = (
@@ -190,14 +191,7 @@ def _iter_arrow_batches(
             names = []
         except _csv.Error as exc:
             raise InputError(f"cannot read the CSV header of {path}: {exc}") from None
-        if text_col not in names:
-            raise InputError(
-                f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}"
-            )
-        if id_col and id_col not in names:
-            raise InputError(
-                f"id column {id_col!r} not found in {path}; available: {', '.join(names)}"
-            )
+        _check_columns(names, text_col, id_col, path)
 
         def on_invalid(row: Any) -> str:
             bad_rows.append(
@@ -218,12 +212,7 @@ def _iter_arrow_batches(
             )
         except pa.ArrowInvalid as exc:
             raise InputError(f"cannot read CSV {path}: {str(exc).splitlines()[0]}") from None
-    if text_col not in names:
-        raise InputError(
-            f"column {text_col!r} not found in {path}; available: {', '.join(names) or '(none)'}"
-        )
-    if id_col and id_col not in names:
-        raise InputError(f"id column {id_col!r} not found in {path}; available: {', '.join(names)}")
+    _check_columns(names, text_col, id_col, path)
     offset = 0
     try:
         for batch in batches:
