@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{p['folds']} folds, seed {p['seed']}; folds keep near-duplicate clusters together "
         f"({g['near_duplicate_clusters']} clusters, {g['texts_in_near_duplicate_clusters']} texts; fold sizes {g['fold_sizes']}). "
         f"Mean over documents with 95% percentile-bootstrap intervals ({p['bootstrap']['n']} resamples of the documents). "
-        "Δ: baseline minus narratives on fine F1-samples (SemEval's ranking metric), paired bootstrap. "
+        "Δ: narratives minus the baseline on fine F1-samples (SemEval's ranking metric), paired bootstrap. "
         "Train: seconds per fold; predict: documents per second (model: spaCy preprocessing included).",
         "",
         printed.strip(),

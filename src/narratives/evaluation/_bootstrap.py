@@ -17,7 +17,8 @@ from ._metrics import binarize, f1_per_document, normalise_sets
 
 __all__ = ["LevelStats", "bootstrap_ci", "level_stats", "paired_bootstrap"]
 
-HEADLINE = ("f1_samples", "f1_micro", "f1_macro")
+# The metrics the paired bootstrap compares, per level (fine, coarse).
+PAIRED_METRICS = ("f1_samples", "f1_micro", "f1_macro")
 #: cells (resamples x documents) per weight block; bounds memory for large corpora
 _BLOCK_CELLS = 4_000_000
 
@@ -160,12 +161,12 @@ def paired_bootstrap(
     observed: dict[str, float] = {}
     for level in a:
         ma, mb = _metrics_weighted(a[level], full), _metrics_weighted(b[level], full)
-        for k in HEADLINE:
+        for k in PAIRED_METRICS:
             observed[f"{k}_{level}"] = float(ma[k][0] - mb[k][0])
     for W in _weights(n, n_boot, seed):
         for level in a:
             ma, mb = _metrics_weighted(a[level], W), _metrics_weighted(b[level], W)
-            for k in HEADLINE:
+            for k in PAIRED_METRICS:
                 diffs.setdefault(f"{k}_{level}", []).append(ma[k] - mb[k])
     out = {}
     for key, parts in diffs.items():

@@ -70,8 +70,8 @@ def _system_order(result: dict[str, Any]) -> list[str]:
 
 
 def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per system: headline metrics with intervals, the paired difference to the
-    narratives model on fine F1-samples, and train/predict speed."""
+    """One row per system: headline metrics with intervals, the paired difference narratives
+    minus the system on fine F1-samples, and train/predict speed."""
     rows = []
     for name in _system_order(result):
         s = result["systems"][name]
@@ -81,8 +81,9 @@ def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
             row[k] = m.get(k)
             row[f"{k}_ci"] = ci.get(k)
         cmp = result.get("comparison", {}).get(name, {}).get("f1_samples_fine")
-        row["delta_f1_samples_fine"] = -cmp["diff"] if cmp else None  # baseline minus model
-        row["delta_ci"] = {"low": -cmp["high"], "high": -cmp["low"]} if cmp else None
+        # One sign everywhere: narratives minus the baseline (positive: narratives is better).
+        row["delta_f1_samples_fine"] = cmp["diff"] if cmp else None
+        row["delta_ci"] = {"low": cmp["low"], "high": cmp["high"]} if cmp else None
         row["p_value"] = cmp["p_value"] if cmp else None
         row["fit_seconds_mean"] = t.get("fit_seconds_mean")
         row["predict_docs_per_second"] = t.get("predict_docs_per_second")

@@ -95,7 +95,7 @@ def render_html(
     parts.append("<h2>Headline comparison</h2>")
     parts.append(
         f"<p class='note'>Mean over documents with 95% percentile-bootstrap intervals ({_h(p.get('bootstrap', {}).get('n'))} resamples of the "
-        "documents). Δ: baseline minus narratives on fine F1-samples (the SemEval ranking metric), paired bootstrap on the same resamples.</p>"
+        "documents). Δ: narratives minus the baseline on fine F1-samples (the SemEval ranking metric), paired bootstrap on the same resamples.</p>"
     )
     parts.append(_headline_html(result))
     # plots: the compact ones side by side, the tall ones full width

@@ -39,7 +39,7 @@ def comparison_markdown(result: dict[str, Any]) -> list[str]:
         [
             "system",
             *[SHORT[k] for k in HEADLINE],
-            "Δ F1-samples fine vs narratives",
+            "Δ F1-samples fine, narratives minus system",
             "train s/fold",
             "predict docs/s",
         ],
@@ -59,7 +59,7 @@ def render_markdown(
         "## Headline comparison",
         "",
         "Mean over documents with 95% percentile-bootstrap intervals (documents resampled, "
-        f"{p.get('bootstrap', {}).get('n')} resamples, seed {p.get('seed')}). Δ: baseline minus narratives, paired bootstrap.",
+        f"{p.get('bootstrap', {}).get('n')} resamples, seed {p.get('seed')}). Δ: narratives minus the baseline, paired bootstrap.",
         "",
     ]
     lines += comparison_markdown(result)
