@@ -17,7 +17,7 @@ import pandas as pd
 from .._internal.schema import TEXT_POSITION, output_columns
 from .._model import NarrativeModel
 from .._rows import build_rows
-from ..io import encode_part
+from ..io import encode_part, semeval_frames
 from ..io._readers import Reject
 from ._dedup import DedupPipeline
 
@@ -56,14 +56,10 @@ def semeval_rows(model: NarrativeModel, df: pd.DataFrame) -> list[tuple[str, lis
     """SemEval lines from document-level rows: coarse labels without a fine child get the
     ``<narrative>: Other`` subnarrative when the taxonomy has one."""
     tax = model.taxonomy
-    fine_set = set(tax.fine_labels)
     rows = []
     for rid, frames, families in zip(df["id"], df["frames"], df["families"], strict=True):
-        frames = [f for f in frames if f != tax.none_label]
         families = [c for c in families if c != tax.none_label]
-        for c in families:
-            if not any(tax.parent(f) == c for f in frames) and f"{c}: Other" in fine_set:
-                frames.append(f"{c}: Other")
+        frames = semeval_frames(tax, [f for f in frames if f != tax.none_label], families)
         rows.append((str(rid), families or [tax.none_label], frames or [tax.none_label]))
     return rows
 

@@ -20,7 +20,7 @@ import pandas as pd
 from .._api import train
 from .._model import NarrativeModel
 from .._taxonomy import Taxonomy
-from ..io import LabelledData
+from ..io import LabelledData, semeval_frames
 from ..model import NarrativePipeline
 
 __all__ = ["OURS", "FixedModel", "NarrativesSystem", "Predictions", "model_predictions"]
@@ -99,8 +99,13 @@ def model_predictions(
         else pd.DataFrame(columns=["frames", "families", "stance"])
     )
     seconds = time.perf_counter() - t0
-    fine = [[x for x in f if x != none] for f in df["frames"]]
     coarse = [[x for x in f if x != none] for f in df["families"]]
+    # Scored as written in SemEval files (tag -f semeval): "<narrative>: Other" for a narrative
+    # predicted without a subnarrative.
+    fine = [
+        semeval_frames(model.taxonomy, [x for x in f if x != none], c)
+        for f, c in zip(df["frames"], coarse, strict=True)
+    ]
     stance = [str(s) for s in df["stance"]]
     Pf = np.zeros((n, len(fine_l)))
     Pc = np.zeros((n, len(coarse_l)))

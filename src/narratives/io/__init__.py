@@ -11,6 +11,7 @@ from ._readers import (
     iter_chunks,
     read_all,
 )
+from ._semeval import semeval_frames
 from ._training import LabelledData, as_labelled, read_labelled, read_semeval
 from ._writers import (
     check_output_path,
@@ -38,4 +39,5 @@ __all__ = [
     "read_labelled",
     "read_semeval",
     "rejects_path",
+    "semeval_frames",
 ]
