@@ -17,6 +17,7 @@ import pandas as pd
 from ._exceptions import InputError
 from ._internal.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, UNITS
 from .model import Decision, NarrativeClassifier
+from .model._open_world import document_decisions
 from .preprocessing import Processed, Segmented
 from .preprocessing._spacy import load_gazetteer
 
@@ -82,9 +83,10 @@ def _passage_rows(clf, ids, segs, dec, by_ref, doc_relevant) -> pd.DataFrame:
         for p in seg.passages:
             k = by_ref.get((d, p.index))
             if k is None:
-                frames, families, stance, scores = [none], [none], "none", {}
+                frames, families, stance, stances, scores = [none], [none], "none", {}, {}
             else:
                 frames, families, stance = dec.frames[k], dec.families[k], dec.stance[k]
+                stances = dec.stances[k]
                 scores = dict(zip(fine, score_rows[k], strict=True))
             row = (
                 ids[d],
@@ -94,6 +96,7 @@ def _passage_rows(clf, ids, segs, dec, by_ref, doc_relevant) -> pd.DataFrame:
                 frames,
                 families,
                 stance,
+                stances,
                 scores,
                 _countries(p.processed.actors),
                 p.processed.lang,
@@ -114,17 +117,21 @@ def _document_rows(clf, ids, segs, dec, by_ref, doc_relevant, whole) -> pd.DataF
             proba = whole.proba_fine[d]
             frames = [f for f in whole.frames[d] if f != none]
             families = [c for c in whole.families[d] if c != none]
-            stance = whole.stance[d]
+            stances, stance = dict(whole.stances[d]), whole.stance[d]
+            carriers: dict[str, list[int]] = {}
         else:
-            proba, frames, families, stance = _aggregate(clf, dec, ks, doc_relevant[d])
+            agg = _aggregate(clf, dec, ks, pidx, doc_relevant[d])
+            proba, frames, families, stances, stance, carriers = agg
         rows.append(
             {
                 "id": ids[d],
                 "frames": frames or [none],
                 "families": families or [none],
                 "stance": stance,
+                "stances": stances,
                 "scores": _scores(proba, fine),
                 "evidence": _evidence(dec, ks, pidx, proba, frames, fine),
+                "frame_passages": carriers,
                 "countries": _countries(seg.document.actors),
                 "lang": seg.document.lang,
                 "n_passages": len(seg.passages),
@@ -134,27 +141,60 @@ def _document_rows(clf, ids, segs, dec, by_ref, doc_relevant, whole) -> pd.DataF
     return pd.DataFrame(rows, columns=list(DOCUMENT_COLUMNS))
 
 
-def _aggregate(clf, dec: Decision, ks: list[int], relevant: bool):
-    """A document's labels from its passages: max score per frame against the frame's threshold,
-    the union of families, and the majority stance of framed passages (ties promote)."""
+def _aggregate(clf, dec: Decision, ks: list[int], pidx: list[int], relevant: bool):
+    """A document's labels from its passages.
+
+    Frames: with open-world negatives in the model (``negatives_``), the length-aware rule of
+    :func:`~narratives.model._open_world.document_decisions`; otherwise the highest passage score
+    against the frame's threshold. Each frame's stance is the mean P(promotes) of the passages
+    that carry it (over the threshold; the top-scoring passage when none is), and
+    ``frame_passages`` lists them. Families are the parents of the frames, plus families that
+    passages were given on their own. The overall stance: ``promotes`` when any frame is
+    promoted, else ``reports`` when there is a frame, else ``none``.
+    """
     fine, coarse, none = clf.fine_labels_, clf.coarse_labels_, clf.none_label_
     if not ks:
-        return np.zeros(len(fine)), [], [], "none"
+        return np.zeros(len(fine)), [], [], {}, "none", {}
     thr_f = np.array([clf.thresholds_[f] for f in fine])
-    proba = dec.proba_fine[ks].max(axis=0)
-    frames = [fine[j] for j in np.flatnonzero(proba >= thr_f)] if relevant else []
-    fam_hits = set()
-    for k in ks:
-        fam_hits.update(c for c in dec.families[k] if c != none)
-    families = [c for c in coarse if c in fam_hits]
-    framed = [dec.stance[k] for k in ks if dec.stance[k] not in ("none",)]
-    if not framed:
-        stance = "none"
-    elif "unknown" in framed:
-        stance = "unknown"
+    P = dec.proba_fine[ks]
+    proba = P.max(axis=0)
+    neg = getattr(clf, "negatives_", None)
+    if not relevant:
+        on = np.zeros(len(fine), dtype=bool)
+    elif neg is not None and len(neg):
+        on = document_decisions(P, thr_f, neg, clf.document_alpha)
     else:
-        stance = "promotes" if framed.count("promotes") >= len(framed) / 2 else "reports"
-    return proba, frames, families, stance
+        on = proba >= thr_f
+    frames = [fine[j] for j in np.flatnonzero(on)]
+    S = dec.stance_frames[ks]
+    stances: dict[str, str] = {}
+    carriers: dict[str, list[int]] = {}
+    for j in np.flatnonzero(on):
+        rows = np.flatnonzero(P[:, j] >= thr_f[j])
+        if not len(rows):
+            rows = np.array([int(P[:, j].argmax())])
+        carriers[fine[j]] = [int(pidx[r]) for r in rows]
+        s = S[rows, j]
+        s = s[~np.isnan(s)]
+        stances[fine[j]] = (
+            "unknown" if not len(s) else "promotes" if s.mean() >= 0.5 else "reports"
+        )
+    fam_hits = {clf.parents_[f] for f in frames}
+    if frames:
+        for k in ks:
+            fam_hits.update(c for c in dec.families[k] if c != none)
+    families = [c for c in coarse if c in fam_hits]
+    values = set(stances.values())
+    stance = (
+        "promotes"
+        if "promotes" in values
+        else "unknown"
+        if "unknown" in values
+        else "reports"
+        if values
+        else "none"
+    )
+    return proba, frames, families, stances, stance, carriers
 
 
 def _evidence(dec, ks, pidx, proba, frames, fine) -> dict[str, int]:
@@ -162,7 +202,7 @@ def _evidence(dec, ks, pidx, proba, frames, fine) -> dict[str, int]:
     evidence: dict[str, int] = {}
     if ks:
         P = dec.proba_fine[ks]
-        for j in np.flatnonzero(proba > 0):
+        for j in range(len(fine)):
             if fine[j] in frames:
                 evidence[fine[j]] = int(pidx[int(P[:, j].argmax())])
     return evidence

@@ -51,6 +51,10 @@ class Taxonomy:
         Gazetteer keys of which a document must mention at least one before any frame is
         assigned (empty: no such gate). The default taxonomy's frames concern Russia, its
         neighbours and NATO, so a text that names none of them gets no frame.
+    relevance_cue_actors : tuple of str
+        Gazetteer keys that open the gate only together with one of the frames' cue phrases:
+        claims about the West ("Germany is a US vassal", "Europe supports the revival of
+        fascism") name no regional actor, but ordinary Western news must not pass on its names.
 
     Examples
     --------
@@ -68,6 +72,7 @@ class Taxonomy:
     version: str = "1"
     stance_cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     relevance_actors: tuple[str, ...] = ()
+    relevance_cue_actors: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         ids = [f.id for f in self.frames]
@@ -142,6 +147,12 @@ class Taxonomy:
                 {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(f).items()}
                 for f in self.frames
             ],
+            # Only when set, so that taxonomies without it keep their hash (saved models).
+            **(
+                {"relevance_cue_actors": list(self.relevance_cue_actors)}
+                if self.relevance_cue_actors
+                else {}
+            ),
         }
 
     @property
@@ -179,6 +190,7 @@ class Taxonomy:
             frames=tuple(frames),
             stance_cues=stance,
             relevance_actors=tuple(str(a) for a in (data.get("relevance_actors") or ())),
+            relevance_cue_actors=tuple(str(a) for a in (data.get("relevance_cue_actors") or ())),
         )
 
     @classmethod

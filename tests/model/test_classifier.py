@@ -107,22 +107,43 @@ def test_semeval_style_taxonomy():
 
 
 @pytest.mark.parametrize(
-    "calibration", ["sigmoid", None, "isotonic"], ids=["sigmoid", "plain", "isotonic"]
+    "calibration",
+    ["oof_sigmoid", "sigmoid", None, "isotonic"],
+    ids=["oof_sigmoid", "sigmoid", "plain", "isotonic"],
 )
 def test_stacked_scores_equal_each_models_own(tiny_df, calibration):
+    """The one-product fast path equals each label model's own probability, and the per-frame
+    stance equals the stance head's own probability on the (passage, frame) pair rows."""
     import scipy.sparse as sp
+    from scipy.special import expit
 
     from narratives.model._classifier import _proba_one
+    from narratives.model._stance import pair_matrix
 
     pipe = make_pipeline(classifier__threshold_cv=2, classifier__calibration=calibration)
     texts = tiny_df["text"].tolist()
     pipe.fit(texts, tiny_df["frames"].tolist(), stance=tiny_df["stance"].tolist())
     clf = pipe.classifier
     X = sp.csr_matrix(pipe.features_of([*texts, "An unrelated sentence about the weather."]))
-    expected = np.column_stack([_proba_one(e, X) for e in clf.estimators_])
-    assert np.array_equal(clf.predict_proba_all(X), expected)
+    if calibration == "oof_sigmoid":
+        cols = []
+        for j, e in enumerate(clf.estimators_):
+            a, b = clf.calibrators_[j]
+            if np.isnan(a):
+                cols.append(_proba_one(e, X))
+            else:
+                cols.append(expit(-(a * e.decision_function(X) + b)))
+        expected = np.column_stack(cols)
+        assert np.allclose(clf.predict_proba_all(X), expected, rtol=0, atol=1e-12)
+    else:
+        expected = np.column_stack([_proba_one(e, X) for e in clf.estimators_])
+        assert np.array_equal(clf.predict_proba_all(X), expected)
     dec = clf.decide(X)
-    assert np.array_equal(dec["stance_proba"], clf.stance_estimator_.predict_proba(X)[:, 1])
+    nf = len(clf.fine_labels_)
+    rows = np.arange(X.shape[0])
+    for j in range(nf):
+        own = clf.stance_estimator_.predict_proba(pair_matrix(X, rows, np.full(len(rows), j), nf))
+        assert np.allclose(dec.stance_frames[:, j], own[:, 1], rtol=0, atol=1e-12)
 
 
 def test_label_lists():

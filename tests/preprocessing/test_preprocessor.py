@@ -67,10 +67,10 @@ def test_classify_line(line, kind):
     ("text", "lang"),
     [
         ("Moscow says the West is to blame for everything that happened this year.", "en"),
-        ("Москва заявляет, что во всём виноват Запад и его союзники.", "xx-cyrl"),
+        ("Москва заявляет, что во всём виноват Запад и его союзники.", "ru"),
         (
             "Die Regierung in Berlin hat heute neue Sanktionen gegen Russland beschlossen und angekündigt.",
-            "xx-latn",
+            "de",
         ),
         ("!!! ??? 123", "en"),
     ],

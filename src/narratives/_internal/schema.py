@@ -1,8 +1,9 @@
 """The output columns of ``tag``, defined once: names, order and value types.
 
-Passage rows: ``id, passage, start, end, [text,] frames, families, stance, scores, countries,
-lang, flag``; document rows: ``id, frames, families, stance, scores, evidence, countries, lang,
-n_passages, flag``. Columns copied from the input follow, as strings.
+Passage rows: ``id, passage, start, end, [text,] frames, families, stance, stances, scores,
+countries, lang, flag``; document rows: ``id, frames, families, stance, stances, scores, evidence,
+frame_passages, countries, lang, n_passages, flag``. Columns copied from the input follow, as
+strings.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PASSAGE_COLUMNS = (
     "frames",
     "families",
     "stance",
+    "stances",
     "scores",
     "countries",
     "lang",
@@ -37,8 +39,10 @@ DOCUMENT_COLUMNS = (
     "frames",
     "families",
     "stance",
+    "stances",
     "scores",
     "evidence",
+    "frame_passages",
     "countries",
     "lang",
     "n_passages",
@@ -48,7 +52,9 @@ DOCUMENT_COLUMNS = (
 TEXT_POSITION = 4
 
 #: Value types: these are int64; lists of strings; ``scores`` maps fine label -> float,
-#: ``evidence`` fine label -> passage index (int); every other column is a string.
+#: ``stances`` fine label -> "promotes"/"reports" (the frames present), ``evidence`` fine label ->
+#: passage index (int), ``frame_passages`` fine label -> list of passage indices; every other
+#: column is a string.
 INT_COLUMNS = ("passage", "start", "end", "n_passages")
 LIST_COLUMNS = ("frames", "families", "countries")
 

@@ -58,7 +58,7 @@ def _rejected_rows(ids: list[str], reasons: list[str], columns: list[str]) -> pd
         row = {c: fill.get(c) for c in columns}
         for c in ("frames", "families", "countries"):
             row[c] = []
-        for c in ("scores", "evidence"):
+        for c in ("scores", "evidence", "stances", "frame_passages"):
             row[c] = {}
         row.update(id=rid, flag=f"rejected: {reason}")
         rows.append({c: row.get(c) for c in columns})

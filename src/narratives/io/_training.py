@@ -22,7 +22,9 @@ SEMEVAL_ANNOTATIONS = "subtask-2-annotations.txt"
 @dataclass
 class LabelledData:
     """Texts with gold labels. ``frame`` has ``id``, ``text``, ``frames`` (list of fine labels),
-    ``families`` (list of coarse labels) and ``stance`` (or None)."""
+    ``families`` (list of coarse labels) and ``stance``: a str for all the row's frames, a dict
+    frame -> stance (when ``frames`` was given as such a mapping), or None. An optional boolean
+    ``open_world`` column marks real, open-world text (see ``NarrativeClassifier``)."""
 
     frame: pd.DataFrame
     taxonomy: Taxonomy | None
@@ -32,6 +34,18 @@ class LabelledData:
 
 def _as_list(v: Any) -> list[str]:
     return as_list(v, strict=True)
+
+
+def _frame_stances(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose ``frames`` is a mapping frame -> stance (stance per frame, as in
+    ``data/real``): ``frames`` becomes its keys and ``stance`` the mapping."""
+    if "frames" not in df.columns or not any(isinstance(v, dict) for v in df["frames"]):
+        return df
+    stance = df["stance"].tolist() if "stance" in df.columns else [None] * len(df)
+    df = df.copy()
+    df["stance"] = [dict(v) if isinstance(v, dict) else s for v, s in zip(df["frames"], stance)]
+    df["frames"] = [list(v) if isinstance(v, dict) else v for v in df["frames"]]
+    return df
 
 
 def read_semeval(path: str | Path) -> LabelledData:
@@ -113,12 +127,14 @@ def read_labelled(
         raise InputError(
             f"labelled data needs a {labels_column!r} column; available: {', '.join(c for c in df.columns if c != 'row')}"
         )
-    df["frames"] = (
-        [_as_list(v) for v in df.pop(labels_column)]
-        if labels_column != "frames"
-        else [_as_list(v) for v in df["frames"]]
-    )
-    if stance_column in df.columns:
+    if labels_column != "frames":
+        df["frames"] = df.pop(labels_column)
+    per_frame = [dict(v) if isinstance(v, dict) else None for v in df["frames"]]
+    df["frames"] = [list(v) if isinstance(v, dict) else _as_list(v) for v in df["frames"]]
+    if any(p is not None for p in per_frame):
+        old = df[stance_column].tolist() if stance_column in df.columns else [None] * len(df)
+        df["stance"] = [p if p is not None else s for p, s in zip(per_frame, old)]
+    elif stance_column in df.columns:
         df["stance"] = [
             None if (s is None or (isinstance(s, float) and s != s)) else str(s)
             for s in df[stance_column]
@@ -140,7 +156,7 @@ def as_labelled(data: Any, fmt: str, text_column: str, id_column: str | None) ->
             df["id"] = [str(i) for i in range(len(df))]
         if "stance" not in df.columns:
             df["stance"] = None
-        return LabelledData(df, None, [], "DataFrame")
+        return LabelledData(_frame_stances(df), None, [], "DataFrame")
     return read_labelled(data, fmt=fmt, text_column=text_column, id_column=id_column)
 
 

@@ -20,6 +20,9 @@ from sklearn.utils.validation import check_is_fitted
 from .._exceptions import InputError
 from .._internal.vocab import STANCES
 from ..preprocessing._preprocessor import _as_taxonomy
+from ._calibration import fit_sigmoid
+from ._open_world import cap_thresholds, negative_scores
+from ._stance import fit_stance_head, frame_stances, pair_matrix, stance_pairs
 from ._decision import Decision
 
 __all__ = ["STANCES", "NarrativeClassifier"]
@@ -82,6 +85,11 @@ def _best_threshold(
     return float(np.clip(t, floor, ceiling)), float(f1[best])
 
 
+# Calibration methods done by refitting inside CalibratedClassifierCV (the v1 scheme); the
+# default ``oof_sigmoid`` fits Platt's sigmoid on the threshold folds' out-of-fold decisions.
+_CV_CALIBRATION = ("sigmoid", "isotonic")
+
+
 def _fit_one(base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int, seed: int) -> Any:
     pos = int(y.sum())
     if pos == 0:
@@ -89,7 +97,7 @@ def _fit_one(base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int,
     if pos == len(y):
         return 1.0
     est = clone(base)
-    if calibration and pos >= cv and len(y) - pos >= cv:
+    if calibration in _CV_CALIBRATION and pos >= cv and len(y) - pos >= cv:
         est = CalibratedClassifierCV(
             est,
             method=calibration,
@@ -117,7 +125,7 @@ def _linear_form(est: Any) -> tuple[np.ndarray, float, float | None] | None:
 
 
 # Per fitted classifier: its label models stacked into one weight matrix (not persisted).
-_STACKED: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, list, list, Any]] = (
+_STACKED: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, list, list, Any, np.ndarray]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -144,7 +152,11 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     C : float, default=10.0
         Inverse regularisation strength of the label models.
     class_weight : str or None, default="balanced"
-    calibration : {"sigmoid", "isotonic", None}, default="sigmoid"
+    calibration : {"oof_sigmoid", "sigmoid", "isotonic", None}, default="oof_sigmoid"
+        ``oof_sigmoid``: Platt's sigmoid fitted on the out-of-fold decision values of the
+        threshold folds (no extra fits). ``sigmoid``/``isotonic``: ``CalibratedClassifierCV``
+        with ``calibration_cv`` inner folds per label (about four times the fits; models saved
+        before version 0.2 use ``sigmoid``).
     calibration_cv : int, default=3
     threshold_cv : int, default=5
         Folds for the out-of-fold threshold tuning (0 or 1: fixed ``default_threshold``).
@@ -158,6 +170,13 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, default=0
     n_jobs : int or None, default=None
         joblib workers for fitting label models.
+    open_world_fpr : float or None, default=None
+        With ``open_world`` rows at fit time (frame-free real text), raise each label's
+        threshold so that at most this share of those rows' out-of-fold scores reach it
+        (see :mod:`narratives.model._open_world`).
+    document_alpha : float, default=0.05
+        Significance level of the length-aware document rule (used when the model has
+        open-world negatives).
     threshold_objective : {"label_f1", "samples_f1", "auto"}, default="label_f1"
         ``label_f1`` tunes each label's threshold for its own F1. ``samples_f1`` then also tunes a
         gate on a "no label" model and a global threshold scale for per-text F1 (the SemEval
@@ -178,7 +197,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         taxonomy: Any = None,
         C: float = 10.0,
         class_weight: str | None = "balanced",
-        calibration: str | None = "sigmoid",
+        calibration: str | None = "oof_sigmoid",
         calibration_cv: int = 3,
         threshold_cv: int = 5,
         threshold_floor: float = 0.1,
@@ -189,6 +208,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         n_jobs: int | None = None,
         threshold_objective: str = "label_f1",
         threshold_beta: float = 1.0,
+        open_world_fpr: float | None = None,
+        document_alpha: float = 0.05,
     ):
         self.taxonomy = taxonomy
         self.C = C
@@ -204,6 +225,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.threshold_objective = threshold_objective
         self.threshold_beta = threshold_beta
+        self.open_world_fpr = open_world_fpr
+        self.document_alpha = document_alpha
 
     # ------------------------------------------------------------------ fitting
     def _base(self) -> LogisticRegression:
@@ -228,8 +251,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self,
         X: Any,
         y: Sequence[Sequence[str]],
-        stance: Sequence[str | None] | None = None,
+        stance: Sequence[Any] | None = None,
         groups: Sequence[Any] | None = None,
+        open_world: Sequence[bool] | None = None,
     ) -> NarrativeClassifier:
         """Fit on a feature matrix and per-row lists of fine labels.
 
@@ -238,9 +262,14 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         X : sparse matrix (n_samples, n_features)
         y : list of lists of fine labels (the none label or an empty list for no label), or a
             0/1 indicator matrix with one column per fine label in taxonomy order
-        stance : list of "promotes" / "reports" / "none" / None, optional
+        stance : list, optional
+            Per row: "promotes" / "reports" for all its frames, a dict frame -> stance (stance
+            per frame, as in ``data/real``), or "none" / None (no stance known).
         groups : array-like, optional
             Group ids (near-duplicate clusters, sources) kept together in the threshold folds.
+        open_world : array-like of bool, optional
+            Rows of real, open-world text (e.g. annotated news): their frame-free rows' out-of-fold
+            scores are kept in ``negatives_`` for the open-world decisions.
         """
         tax = _as_taxonomy(self.taxonomy)
         self.fine_labels_ = tax.fine_labels
@@ -266,8 +295,13 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         thresholds = np.full(Y.shape[1], self.default_threshold)
         oof_f1 = np.full(Y.shape[1], np.nan)
         oof = None
-        if self.threshold_cv and self.threshold_cv > 1 and X.shape[0] >= 2 * self.threshold_cv:
+        has_oof = bool(self.threshold_cv) and self.threshold_cv > 1
+        has_oof = has_oof and X.shape[0] >= 2 * self.threshold_cv
+        if self.calibration == "oof_sigmoid":
+            oof = self._fit_oof_sigmoid(X, Y, groups if has_oof else None, has_oof)
+        elif has_oof:
             oof = self._oof(X, Y, groups)
+        if oof is not None:
             for j in range(Y.shape[1]):
                 if n_pos[j] >= 2:
                     thresholds[j], oof_f1[j] = _best_threshold(
@@ -279,6 +313,15 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
                     )
         labels = self.fine_labels_ + self.coarse_labels_
         n_lab = len(labels)
+        self.negatives_ = None
+        if open_world is not None and oof is not None:
+            if len(open_world) != X.shape[0]:
+                raise InputError(f"open_world has {len(open_world)} rows for {X.shape[0]} texts")
+            self.negatives_ = negative_scores(oof[:, :n_lab], Yf, np.asarray(open_world))
+            if self.open_world_fpr and len(self.negatives_):
+                thresholds[:n_lab] = cap_thresholds(
+                    thresholds[:n_lab], self.negatives_, self.open_world_fpr
+                )
         self.thresholds_ = {
             lab: float(t) for lab, t in zip(labels, thresholds[:n_lab], strict=True)
         }
@@ -288,28 +331,21 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             self.decision_ = self._tune_decision(oof, Yf, Yc)
         oof_f1 = oof_f1[:n_lab]
 
-        # Stance head: promotes vs reports, trained on framed rows with a known stance.
+        # Stance head: promotes vs reports per (row, frame) with a known stance (see _stance).
         self.stance_estimator_ = None
         stance_acc = None
         if stance is not None:
-            st = np.asarray(
-                [s if s in ("promotes", "reports") else "" for s in stance], dtype=object
-            )
-            mask = (st != "") & (Yf.sum(axis=1) > 0)
-            if mask.sum() >= 4 and len(set(st[mask])) == 2:
-                est = LogisticRegression(
-                    C=self.stance_C,
-                    class_weight="balanced",
-                    solver="liblinear",
-                    max_iter=2000,
-                    random_state=self.random_state,
+            if len(stance) != X.shape[0]:
+                raise InputError(f"{len(stance)} stances for {X.shape[0]} texts")
+            rows, cols, target = stance_pairs(Yf, list(stance), self.fine_labels_)
+            if len(target) >= 4 and len(set(target.tolist())) == 2:
+                nf = len(self.fine_labels_)
+                self.stance_estimator_ = fit_stance_head(
+                    X, rows, cols, target, nf, self.stance_C, self.random_state
                 )
-                yy = (st[mask] == "promotes").astype(int)
-                self.stance_estimator_ = est.fit(X[mask], yy)
                 if oof is not None:
-                    stance_acc = self._stance_oof(
-                        X[mask], yy, None if groups is None else np.asarray(groups)[mask]
-                    )
+                    g = None if groups is None else np.asarray(groups)[rows]
+                    stance_acc = self._stance_oof(pair_matrix(X, rows, cols, nf), target, g)
         self.training_metrics_ = {
             "n_train": int(X.shape[0]),
             "oof_f1": {
@@ -388,6 +424,55 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             )
         return list(KFold(k, shuffle=True, random_state=self.random_state).split(np.zeros(n)))
 
+    def _fit_oof_sigmoid(
+        self, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oof: bool
+    ) -> np.ndarray | None:
+        """Fit ``calibrators_`` (Platt, on out-of-fold decisions) and return the out-of-fold
+        probabilities (None without threshold folds: the sigmoid then uses in-sample decisions,
+        which are over-confident, and thresholds stay at ``default_threshold``)."""
+        n_lab = Y.shape[1]
+        if has_oof:
+            folds = self._folds(X.shape[0], groups)
+            jobs = [
+                delayed(_fit_one)(self._base(), X[tr], Y[tr, j], None, 0, self.random_state)
+                for tr, _te in folds
+                for j in range(n_lab)
+            ]
+            fitted = Parallel(n_jobs=self.n_jobs)(jobs)
+            D = np.zeros(Y.shape, dtype=float)
+            fixed = np.full(Y.shape, np.nan)  # stand-ins (no positive / all positive in a fold)
+            i = 0
+            for _tr, te in folds:
+                for j in range(n_lab):
+                    est = fitted[i]
+                    i += 1
+                    if isinstance(est, LogisticRegression):
+                        D[te, j] = est.decision_function(X[te])
+                    else:
+                        fixed[te, j] = _proba_one(est, X[te])
+        else:
+            D = np.column_stack(
+                [
+                    est.decision_function(X)
+                    if isinstance(est, LogisticRegression)
+                    else np.zeros(X.shape[0])
+                    for est in self.estimators_
+                ]
+            )
+            fixed = np.full(Y.shape, np.nan)
+        self.calibrators_ = np.full((n_lab, 2), np.nan)
+        oof = np.zeros(Y.shape, dtype=float)
+        for j, est in enumerate(self.estimators_):
+            free = np.isnan(fixed[:, j])
+            if isinstance(est, LogisticRegression) and 0 < Y[free, j].sum() < free.sum():
+                a, b = fit_sigmoid(D[free, j], Y[free, j])
+                self.calibrators_[j] = (a, b)
+                oof[:, j] = expit(-(a * D[:, j] + b))
+            else:
+                oof[:, j] = _proba_one(est, X) if est is None or isinstance(est, float) else 0.0
+            oof[~free, j] = fixed[~free, j]
+        return oof if has_oof else None
+
     def _oof(self, X: Any, Y: np.ndarray, groups: Sequence[Any] | None) -> np.ndarray:
         oof = np.zeros(Y.shape, dtype=float)
         base = self._base()
@@ -446,9 +531,19 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         stacked = _STACKED.get(self)
         if stacked is None or stacked[2] is not self.estimators_ or stacked[3] is not models[-1]:
             forms = [None if m is None else _linear_form(m) for m in models]
+            cal = getattr(self, "calibrators_", None)
+            for j in range(len(self.estimators_)):
+                if cal is not None and forms[j] is not None and not np.isnan(cal[j, 0]):
+                    forms[j] = (forms[j][0], forms[j][1], (float(cal[j, 0]), float(cal[j, 1])))
+            beta = np.zeros(len(self.fine_labels_))
+            if forms[-1] is not None and len(forms[-1][0]) > X.shape[1]:
+                # Per-frame stance head (model._stance): shared weights, then one bias per frame.
+                coef, b, cal_ = forms[-1]
+                beta = np.asarray(coef[X.shape[1] :], dtype=float)
+                forms[-1] = (coef[: X.shape[1]], b, cal_)
             cols = [f[0] for f in forms if f is not None]
             W = np.column_stack(cols) if cols else np.zeros((X.shape[1], 0))
-            stacked = _STACKED[self] = (W, forms, self.estimators_, models[-1])
+            stacked = _STACKED[self] = (W, forms, self.estimators_, models[-1], beta)
         W, forms = stacked[0], stacked[1]
         D = X @ W if W.shape[1] else None
         out = np.empty((X.shape[0], len(models)))
@@ -467,7 +562,12 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             else:
                 a, b = form[2]
                 out[:, j] = expit(-(a * d + b))
-        stance = None if self.stance_estimator_ is None else out[:, -1]
+        stance = None
+        if self.stance_estimator_ is not None:
+            # P(promotes) per (row, frame): the shared logit plus each frame's bias. The stance
+            # head is a logistic regression, so its form is linear (the last column of D).
+            logit = D[:, k - 1] + forms[-1][1]
+            stance = expit(logit[:, None] + stacked[4][None, :])
         return out[:, :-1], stance
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -482,18 +582,18 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         when empty), ``stance`` and ``stance_proba`` (probability of "promotes").
         """
         check_is_fitted(self, "estimators_")
-        P, stance_p = self._scores(X)
+        P, S = self._scores(X)
         nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
         fine, coarse = self._apply(P, self.decision_)
         frames = _label_lists(fine, self.fine_labels_, self.none_label_)
         families = _label_lists(coarse, self.coarse_labels_, self.none_label_)
-        has = (fine.sum(axis=1) + coarse.sum(axis=1)) > 0
-        if self.stance_estimator_ is not None and P.shape[0]:
-            sp_ = stance_p
-            stance = np.where(has, np.where(sp_ >= 0.5, "promotes", "reports"), "none")
-        else:
-            sp_ = np.full(P.shape[0], np.nan)
-            stance = np.where(has, "unknown", "none")
+        if S is None:
+            S = np.full((P.shape[0], nf), np.nan)
+        # Stance belongs to frames: a row without a fine frame has none.
+        stances, stance = frame_stances(fine, S, self.fine_labels_)
+        # The passage's P(promotes): that of its most promoting frame (NaN without a frame).
+        best = np.max(np.where(fine > 0, np.nan_to_num(S, nan=-1.0), -1.0), axis=1, initial=-1.0)
+        sp_ = np.where((fine.sum(axis=1) > 0) & (best >= 0), best, np.nan)
         return Decision(
             proba_fine=P[:, :nf],
             proba_coarse=P[:, nf : nf + nc],
@@ -502,8 +602,10 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             coarse=coarse,
             frames=frames,
             families=families,
-            stance=stance.tolist(),
+            stance=stance,
             stance_proba=sp_,
+            stances=stances,
+            stance_frames=S,
         )
 
     def predict(self, X: Any) -> np.ndarray:
@@ -518,6 +620,12 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(est, CalibratedClassifierCV):
             est = est.calibrated_classifiers_[0].estimator
         return np.asarray(est.coef_).ravel()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Parameters added after a model was saved take their defaults (same behaviour).
+        for name, default in (("open_world_fpr", None), ("document_alpha", 0.05)):
+            state.setdefault(name, default)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

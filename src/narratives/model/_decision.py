@@ -31,6 +31,10 @@ class Decision:
         P(promotes) from the stance head (NaN without one).
     relevant : ndarray of bool or None
         The relevance gate per unit (set by the pipeline; None from the bare classifier).
+    stances : list of dict
+        Per unit, frame -> ``promotes`` / ``reports`` for its decided frames.
+    stance_frames : ndarray (n, n_fine) or None
+        P(promotes) of each frame in the unit (NaN without a stance head).
 
     ``decision["frames"]`` reads a field like a dict key (the form of earlier versions).
     """
@@ -45,6 +49,15 @@ class Decision:
     stance: list[str]
     stance_proba: np.ndarray
     relevant: np.ndarray | None = None
+    stances: list[dict[str, str]] | None = None
+    stance_frames: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.stance)
+        if self.stances is None:
+            self.stances = [{} for _ in range(n)]
+        if self.stance_frames is None:
+            self.stance_frames = np.full((n, self.proba_fine.shape[1]), np.nan)
 
     def __getitem__(self, name: str) -> Any:
         if name not in _NAMES:
@@ -63,6 +76,7 @@ class Decision:
             self.frames[r] = [none_label]
             self.families[r] = [none_label]
             self.stance[r] = "none"
+            self.stances[r] = {}
             self.fine[r] = 0
             self.coarse[r] = 0
         self.relevant = relevant
@@ -77,6 +91,8 @@ class Decision:
             "families": list(self.families[k]),
             "stance": self.stance[k],
             "stance_proba": None if sp != sp else sp,
+            "stances": dict(self.stances[k]),
+            "stance_frames": [None if v != v else float(v) for v in self.stance_frames[k]],
         }
 
     @classmethod
@@ -103,6 +119,14 @@ class Decision:
                 dtype=float,
             ),
             relevant=np.asarray(relevant, dtype=bool),
+            stances=[dict(r.get("stances", {})) for r in rows],
+            stance_frames=np.asarray(
+                [
+                    [np.nan if v is None else v for v in r.get("stance_frames", [None] * n_fine)]
+                    for r in rows
+                ],
+                dtype=float,
+            ).reshape(n, n_fine),
         )
 
 

@@ -28,7 +28,7 @@ _TAXONOMY_CACHE: weakref.WeakKeyDictionary[Any, tuple[Any, Taxonomy, frozenset[s
 class NarrativePipeline(Pipeline):
     """A :class:`sklearn.pipeline.Pipeline` that fits on texts and label lists.
 
-    ``fit(texts, labels, stance=None, groups=None)``; ``predict`` returns the fine-label 0/1 matrix,
+    ``fit(texts, labels, stance=None, groups=None, open_world=None)``; ``predict`` returns the fine-label 0/1 matrix,
     ``predict_proba`` the fine-label probabilities, ``decide`` everything (see
     :meth:`NarrativeClassifier.decide`). It clones, cross-validates and ``set_params`` like any
     sklearn pipeline, e.g. ``pipe.set_params(features__char_ngrams=True)``.
@@ -48,8 +48,11 @@ class NarrativePipeline(Pipeline):
         y: Any = None,
         stance: Sequence[Any] | None = None,
         groups: Any = None,
+        open_world: Any = None,
         **params: Any,
     ):
+        if open_world is not None:
+            params["classifier__open_world"] = open_world
         if stance is not None:
             params["classifier__stance"] = stance
         if groups is not None:
@@ -64,7 +67,7 @@ class NarrativePipeline(Pipeline):
     def taxonomy(self) -> Taxonomy:
         return self._taxonomy_and_actors()[0]
 
-    def _taxonomy_and_actors(self) -> tuple[Taxonomy, frozenset[str]]:
+    def _taxonomy_and_actors(self) -> tuple[Taxonomy, frozenset[str], frozenset[str]]:
         # The stages store the taxonomy as a plain dict; building a Taxonomy from it per document
         # (the relevance gate) was a measurable share of tagging time, so it is built once per
         # taxonomy object.
@@ -72,8 +75,13 @@ class NarrativePipeline(Pipeline):
         hit = _TAXONOMY_CACHE.get(self)
         if hit is None or hit[0] is not source:
             tax = _as_taxonomy(source)
-            hit = _TAXONOMY_CACHE[self] = (source, tax, frozenset(tax.relevance_actors))
-        return hit[1], hit[2]
+            hit = _TAXONOMY_CACHE[self] = (
+                source,
+                tax,
+                frozenset(tax.relevance_actors),
+                frozenset(tax.relevance_cue_actors),
+            )
+        return hit[1], hit[2], hit[3]
 
     def features_of(self, texts: Sequence[str]):
         return self[:-1].transform(list(texts))
@@ -96,16 +104,18 @@ class NarrativePipeline(Pipeline):
             dec.relevant = np.zeros(0, dtype=bool)
             return dec
         dec = self.classifier.decide(self.named_steps["features"].transform(processed))
-        actors = self._taxonomy_and_actors()[1]
         if relevant is None:
-            relevant = [not actors or bool(actors.intersection(p.actors)) for p in processed]
+            relevant = [self.is_relevant(p) for p in processed]
         dec.gate(np.asarray(relevant, dtype=bool), self.classifier.none_label_)
         return dec
 
     def is_relevant(self, processed: Processed) -> bool:
-        """Whether a unit passes the taxonomy's relevance gate."""
-        actors = self._taxonomy_and_actors()[1]
-        return not actors or bool(actors.intersection(processed.actors))
+        """Whether a unit passes the taxonomy's relevance gate: it names one of the
+        ``relevance_actors``, or one of the ``relevance_cue_actors`` and a frame cue phrase."""
+        _, actors, cue_actors = self._taxonomy_and_actors()
+        if not actors or actors.intersection(processed.actors):
+            return True
+        return bool(processed.cues) and bool(cue_actors.intersection(processed.actors))
 
 
 @registry.architectures.register("narratives.Pipeline.v1")

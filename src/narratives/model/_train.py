@@ -41,6 +41,13 @@ def fit_pipeline(
     if unit == "auto":
         unit = "document" if float(np.median([len(t) for t in texts])) > 1500 else "passage"
     groups = near_duplicate_groups(texts)
+    if "group" in df.columns:
+        # Rows from one source document (a page, a day of news) stay in one fold, with their
+        # near-duplicates.
+        groups = [
+            f"n{g}" if (isinstance(src, float) and src != src) or src is None else f"g{src}"
+            for g, src in zip(groups, df["group"], strict=True)
+        ]
     objective = "samples_f1" if unit == "document" else "label_f1"
     pipe = make_pipeline(
         tax,
@@ -51,13 +58,16 @@ def fit_pipeline(
         },
     )
     stance = df["stance"].tolist() if df["stance"].notna().any() else None
+    open_world = (
+        df["open_world"].fillna(False).astype(bool).to_numpy() if "open_world" in df.columns else None
+    )
     log.info(
         "training on %d texts (%d near-duplicate groups), unit=%s",
         len(texts),
         len(set(groups)),
         unit,
     )
-    pipe.fit(texts, df["frames"].tolist(), stance=stance, groups=groups)
+    pipe.fit(texts, df["frames"].tolist(), stance=stance, groups=groups, open_world=open_world)
     manifest = {
         "name": name or "custom",
         "seed": seed,
@@ -69,6 +79,7 @@ def fit_pipeline(
             "n_rejected": len(ld.rejects),
             "unit": unit,
             "has_stance": stance is not None,
+            "n_open_world": 0 if open_world is None else int(open_world.sum()),
         },
         "params": {
             k: repr(v)
