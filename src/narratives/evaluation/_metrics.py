@@ -18,9 +18,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn import metrics as skm
 
 from .._internal.metrics import set_f1
-from .._internal.ranking import score_cuts
 
 __all__ = [
     "average_precision",
@@ -212,17 +212,17 @@ def precision_recall_curve(
     y_true: Sequence[int], y_score: Sequence[float]
 ) -> dict[str, list[float]]:
     """Precision and recall at every distinct score threshold (predict positive when ``score >= t``),
-    thresholds in decreasing order; like sklearn's ``precision_recall_curve`` without its end point."""
+    thresholds in decreasing order: sklearn's ``precision_recall_curve`` without its end point
+    (precision 1, recall 0), reversed. Empty lists without a positive."""
     y = np.asarray(y_true, dtype=int)
     s = np.asarray(y_score, dtype=float)
     if not len(y) or y.sum() == 0:
         return {"precision": [], "recall": [], "thresholds": []}
-    cut, _, tps, n = score_cuts(y, s)
-    fps = n - tps
+    precision, recall, thresholds = skm.precision_recall_curve(y, s, drop_intermediate=False)
     return {
-        "precision": (tps / (tps + fps)).tolist(),
-        "recall": (tps / tps[-1]).tolist(),
-        "thresholds": cut.tolist(),
+        "precision": precision[-2::-1].tolist(),
+        "recall": recall[-2::-1].tolist(),
+        "thresholds": thresholds[::-1].tolist(),
     }
 
 
@@ -235,11 +235,10 @@ def average_precision(y_true: Sequence[int], y_score: Sequence[float]) -> float 
     >>> average_precision([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1])
     0.8333333333333333
     """
-    curve = precision_recall_curve(y_true, y_score)
-    if not curve["recall"]:
+    y = np.asarray(y_true, dtype=int)
+    if not len(y) or y.sum() == 0:
         return None
-    r = np.r_[0.0, curve["recall"]]
-    return float(np.sum(np.diff(r) * np.asarray(curve["precision"])))
+    return float(skm.average_precision_score(y, np.asarray(y_score, dtype=float)))
 
 
 # -------------------------------------------------------------------------- per label
@@ -259,16 +258,23 @@ def per_label_scores(
     """
     _check_rows(gold, pred)
     G, P = binarize(gold, labels), binarize(pred, labels)
-    tp, fp, fn = _counts(G, P)
-    p, r, f = _prf(tp, fp, fn)
+    if len(labels) > 1 and len(G):
+        p, r, f, support = skm.precision_recall_fscore_support(G, P, average=None, zero_division=0)
+    elif len(labels) and len(G):  # one column reads as a binary target: score its positive class
+        p, r, f, support = skm.precision_recall_fscore_support(
+            G[:, 0], P[:, 0], labels=[1], average=None, zero_division=0
+        )
+    else:  # sklearn refuses empty input
+        p = r = f = support = np.zeros(len(labels))
+    predicted = P.sum(axis=0) if len(G) else np.zeros(len(labels))
     out: dict[str, dict[str, Any]] = {}
     for j, lab in enumerate(labels):
         row: dict[str, Any] = {
             "precision": float(p[j]),
             "recall": float(r[j]),
             "f1": float(f[j]),
-            "support": int(tp[j] + fn[j]),
-            "predicted": int(tp[j] + fp[j]),
+            "support": int(support[j]),
+            "predicted": int(predicted[j]),
         }
         if scores is not None:
             row["average_precision"] = (
