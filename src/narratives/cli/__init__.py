@@ -17,7 +17,8 @@ def main() -> None:
     Every command has finished its work when :func:`_main` returns (outputs written and moved
     into place, worker processes and clusters shut down), so the process ends right there with
     ``os._exit``: the interpreter's own teardown of a tagging run's heap (model, spaCy
-    vocabulary, caches) took 0.4 s and only frees memory the operating system reclaims anyway.
+    vocabulary, caches) is a noticeable pause that only frees memory the operating system
+    reclaims anyway.
     A bug still raises (with its traceback) and exits the normal way.
     """
     code = _main()
