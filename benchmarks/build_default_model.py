@@ -14,7 +14,6 @@ Deterministic (seed 0): the same corpus gives the same split, model and numbers.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -30,6 +29,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import narratives  # noqa: E402
 from narratives.evaluation import per_label_scores  # noqa: E402
+from narratives.io._repo_data import default_training_data  # noqa: E402
+from narratives.io._repo_data import load_corpus as _load_corpus  # noqa: E402
 from narratives.preprocessing import near_duplicate_groups  # noqa: E402
 
 TEST_SHARE = 22  # percent
@@ -47,24 +48,6 @@ PARAMS = {
     "classifier__open_world_fpr": float(os.environ.get("NARRATIVES_FPR", "0.005")),
     "classifier__document_alpha": 0.05,
 }
-
-
-def load_real_train() -> pd.DataFrame:
-    """The training part of data/real (benchmarks/_real.py): stance per frame, grouped by page
-    or day, marked open-world."""
-    from _real import load_real
-
-    real = load_real()
-    real = real[real["split"] == "train"]
-    return pd.DataFrame(
-        {
-            "id": real["id"],
-            "text": real["text"],
-            "frames": real["frames"],  # frame -> stance
-            "group": real["group"],
-            "open_world": True,
-        }
-    ).reset_index(drop=True)
 
 
 # Writing rounds of the corpus (data/README.md), by part number: the test split is scored per round
@@ -87,11 +70,7 @@ def round_of(passage_id: str) -> int | None:
 
 
 def load_corpus() -> pd.DataFrame:
-    rows = []
-    for f in sorted(glob.glob(str(ROOT / "data" / "corpus" / "part-*.jsonl"))):
-        with open(f, encoding="utf-8") as fh:
-            rows.extend(json.loads(line) for line in fh if line.strip())
-    return pd.DataFrame(rows)
+    return _load_corpus(ROOT)
 
 
 def split(df: pd.DataFrame) -> np.ndarray:
@@ -113,11 +92,9 @@ def main() -> dict:
         json.dumps({"policy": f"near-duplicate groups hashed to test with p={TEST_SHARE}%; see benchmarks/build_default_model.py",
                     "test_ids": sorted(df.loc[is_test, "id"])}, indent=1) + "\n", encoding="utf-8")  # fmt: skip
     train_df, test_df = df[~is_test].reset_index(drop=True), df[is_test].reset_index(drop=True)
-    real_train = load_real_train()
-    train_all = pd.concat(
-        [train_df[["id", "text", "frames", "stance"]].assign(open_world=False), real_train],
-        ignore_index=True,
-    )
+    # The training table (one recipe with `narratives train --base default`): the corpus's
+    # training split, then data/real's training part marked open-world.
+    train_all = default_training_data(ROOT, test_ids=df.loc[is_test, "id"])
     model = narratives.train(train_all, seed=0, name="narratives-default", params=PARAMS)
     pipe = model.pipeline
     dec = pipe.decide(test_df["text"].tolist())
@@ -172,7 +149,7 @@ def main() -> dict:
     results = {
         "n_train": len(train_all),
         "n_train_corpus": len(train_df),
-        "n_train_real": len(real_train),
+        "n_train_real": int(train_all["open_world"].sum()),
         "n_test": len(test_df),
         "test_macro_f1_fine": round(macro, 4),
         "test_macro_f1_coarse": round(float(np.mean([v["f1"] for v in per_fam.values()])), 4),

@@ -83,7 +83,7 @@ def evaluate(
         Path | None,
         typer.Option(
             "--compare",
-            help="Also score this model (e.g. the base of train --base; 'default': the embedded one) and compare, paired, on the same data.",
+            help="Also score this model (e.g. the base of train --base; 'default': the embedded one) and compare, paired, on the same data (written to comparison.json).",
         ),
     ] = None,
 ) -> None:
@@ -186,9 +186,8 @@ def evaluate(
             text_column=text_column,
             id_column=id_column,
         )
-        compare_models(
-            res, res_old, "new (--model)", f"compared ({compare})", max(bootstrap, 1), seed
-        )
+        compare_models(res, res_old, "new (--model)", f"compared ({compare})", max(bootstrap, 1),
+                       seed, report_dir=output)  # fmt: skip
     out.print(
         f"report written to {paths['html']} (also {paths['markdown'].name}, {paths['metrics'].name}, oof_predictions.jsonl)"
     )

@@ -351,7 +351,9 @@ def train_base(base_dir: Path | None, data: Path, output: Path, fmt: str, base_d
                   f"--compare {escape(str(base_dir or 'default'))} -o REPORT_DIR")  # fmt: skip
 
 
-def compare_models(res_new, res_old, name_new: str, name_old: str, n_boot: int, seed: int):
+def compare_models(
+    res_new, res_old, name_new: str, name_old: str, n_boot: int, seed: int, report_dir=None
+):
     """Paired bootstrap of the new model minus the old on the same documents."""
     from ..evaluation import level_stats, paired_bootstrap
 
@@ -369,19 +371,44 @@ def compare_models(res_new, res_old, name_new: str, name_old: str, n_boot: int, 
                 "coarse": level_stats([r["gold_coarse"] for r in rows], [r["pred_coarse"] for r in rows], clabels, none)}  # fmt: skip
 
     diff = paired_bootstrap(stats(rows_n), stats(rows_o), n_boot, seed)
-    t = Table(
-        title=f"{name_new} minus {name_old} on the same {len(rows_n)} documents (paired bootstrap, 95%)"
+    title = (
+        f"{name_new} minus {name_old} on the same {len(rows_n)} documents (paired bootstrap, 95%)"
     )
-    for c in ("metric", name_old, name_new, "difference", "p"):
-        t.add_column(c, justify="left" if c == "metric" else "right")
-    for key, d in diff.items():
-        metric = key
+    cols = ("metric", name_old, name_new, "difference", "p")
+    rows = []
+    for metric, d in diff.items():
         if not isinstance(d, dict) or "diff" not in d:
             continue
-        old_v = res_old.get(metric)
-        new_v = res_new.get(metric)
-        t.add_row(metric, "" if old_v is None else f"{old_v:.3f}", "" if new_v is None else f"{new_v:.3f}",
-                  f"{d['diff']:+.3f} [{d.get('low', float('nan')):+.3f}, {d.get('high', float('nan')):+.3f}]",
-                  f"{d.get('p_value', float('nan')):.3f}")  # fmt: skip
-    out.print(t)
+        old_v, new_v = res_old.get(metric), res_new.get(metric)
+        rows.append((metric, "" if old_v is None else f"{old_v:.3f}", "" if new_v is None else f"{new_v:.3f}",
+                     f"{d['diff']:+.3f} [{d.get('low', float('nan')):+.3f}, {d.get('high', float('nan')):+.3f}]",
+                     f"{d.get('p_value', float('nan')):.3f}"))  # fmt: skip
+    if not out.is_terminal:  # pipes and files get a Markdown table, like evaluate's own
+        md = [f"| {' | '.join(cols)} |", "|" + "---|" * len(cols)]
+        md += [f"| {' | '.join(r)} |" for r in rows]
+        out.print(f"{title}\n\n" + "\n".join(md) + "\n", markup=False, highlight=False)
+    else:
+        t = Table(title=title)
+        for c in cols:
+            t.add_column(c, justify="left" if c == "metric" else "right")
+        for r in rows:
+            t.add_row(*r)
+        out.print(t)
+    if report_dir is not None:
+        import json
+
+        doc = {
+            "new": name_new,
+            "old": name_old,
+            "n_documents": len(rows_n),
+            "metrics": {
+                m: {"old": res_old.get(m), "new": res_new.get(m)}
+                for m in diff
+                if isinstance(diff[m], dict)
+            },
+            "paired_bootstrap_new_minus_old": diff,
+        }
+        (Path(report_dir) / "comparison.json").write_text(
+            json.dumps(doc, indent=2, default=_jsonable) + "\n", encoding="utf-8"
+        )
     return diff

@@ -1,11 +1,14 @@
 """Improve a model with the user's annotations (``narratives train --base MODEL ANNOTATIONS``).
 
 The new model is trained with the base model's settings on the base model's own training data
-plus the annotations. The base data is found from the model: for the embedded default model it
-is the training split of the bundled corpus (``data/corpus`` minus ``data/split.json``'s test
-ids); for other models the manifest's ``training_data.source`` when that file still exists. In
-both cases its text hash must equal the one recorded at training time, so the base data is the
-data the model was trained on, or the command stops.
+plus the annotations. The base data is found from the model: for the embedded default model in a
+source checkout it is the table ``benchmarks/build_default_model.py`` trains on, from the same
+function (:func:`narratives.io._repo_data.default_training_data`: the training split of
+``data/corpus`` plus the training part of ``data/real``, marked open-world; models built before
+data/real: the corpus split alone); for other models the manifest's ``training_data.source`` when
+that file still exists, or ``--base-data``. In every case its text hash must equal the one
+recorded at training time, so the base data is the data the model was trained on, or the command
+stops.
 
 A share of the annotations (``holdout``, grouped by document so passages of one document stay
 together) is kept out of training and written to ``NEW_DIR/heldout_annotations.jsonl``, so
@@ -15,7 +18,6 @@ old and new on annotations neither was trained on.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,9 @@ import pandas as pd
 
 from .._api import default_model_path, train
 from .._exceptions import InputError
-from ..io import LabelledData, read_labelled
+from ..io import LabelledData, as_labelled, read_labelled
 from ..io._annotation_tools import Annotations, annotations_to_frame, read_annotations
+from ..io._repo_data import default_training_data
 from ..preprocessing import text_hash
 
 __all__ = [
@@ -48,24 +51,22 @@ def annotations_as_labelled(ann: Annotations) -> LabelledData:
     return LabelledData(df, None, list(ann.rejects), ann.source)
 
 
-def _repo_corpus(model: Any) -> pd.DataFrame | None:
-    root = default_model_path().resolve().parents[1]
+def _repo_recipes(model: Any) -> list[tuple[str, pd.DataFrame]]:
+    """For the embedded default model in a source checkout: its training table, built by the
+    recipe of ``benchmarks/build_default_model.py`` (:func:`default_training_data`), first with
+    data/real's training part (the current recipe), then without it (models built before
+    data/real). Empty for any other model or without the checkout's data."""
     model_path = Path(model.path).resolve() if getattr(model, "path", None) else None
     if model_path != default_model_path().resolve():
-        return None
-    files = sorted((root / "data" / "corpus").glob("part-*.jsonl"))
-    split = root / "data" / "split.json"
-    if not files or not split.is_file():
-        return None
-    rows = [
-        json.loads(line)
-        for f in files
-        for line in f.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
-    df = pd.DataFrame(rows)
-    test = set(json.loads(split.read_text(encoding="utf-8"))["test_ids"])
-    return df[~df["id"].isin(test)].reset_index(drop=True)
+        return []
+    root = default_model_path().resolve().parents[1]
+    out = []
+    for real, label in ((True, "data/corpus + data/real"), (False, "data/corpus")):
+        try:
+            out.append((f"{label} (training split)", default_training_data(root, real=real)))
+        except (FileNotFoundError, KeyError, ValueError) as e:
+            log.info("default recipe (real=%s) unavailable: %s", real, e)
+    return out
 
 
 def base_training_data(model: Any, base_data: str | Path | None = None) -> LabelledData:
@@ -75,14 +76,12 @@ def base_training_data(model: Any, base_data: str | Path | None = None) -> Label
     if base_data is not None:
         ld = read_labelled(base_data)
     else:
-        df = _repo_corpus(model)
-        if df is not None:
-            ld = LabelledData(
-                df[["id", "text", "frames", "stance"]].copy(),
-                None,
-                [],
-                "data/corpus (training split)",
-            )
+        recipes = _repo_recipes(model)
+        match = [(src, df) for src, df in recipes if text_hash(df["text"].tolist()) == want]
+        if match or recipes:
+            src, df = (match or recipes)[0]
+            ld = as_labelled(df, "auto", "text", None)
+            ld.source = src
         elif td.get("source") and Path(str(td["source"])).exists():
             ld = read_labelled(td["source"])
         else:
@@ -156,8 +155,19 @@ def train_with_annotations(
     add = add.assign(
         id=[f"{i}~{k // len(train_ann)}" if repeat > 1 else i for k, i in enumerate(add["id"])]
     )
-    cols = ["id", "text", "frames", "stance"]
-    frame = pd.concat([base_ld.frame[cols], add[cols]], ignore_index=True)
+    # Annotated rows: stance per frame, the passages of one document in one fold (their copies
+    # too); never open-world (the base model's frame-free real text alone caps the thresholds).
+    add = add.assign(
+        stance=[dict(s) if isinstance(s, dict) else s for s in add["stances"]],
+        group=["annotation:" + str(d) for d in add["doc"]],
+    )
+    base_df = base_ld.frame
+    cols = [c for c in ("id", "text", "frames", "stance", "open_world", "group") if c in base_df]
+    add_cols = ["id", "text", "frames", "stance", "group"]
+    if "open_world" in base_df:
+        add = add.assign(open_world=False)
+        add_cols.insert(4, "open_world")
+    frame = pd.concat([base_df[cols], add[add_cols]], ignore_index=True)
     log.info(
         "training on %d base texts + %d annotated (x%d), %d held out",
         len(base_ld.frame),

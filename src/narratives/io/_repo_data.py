@@ -1,0 +1,120 @@
+"""The project's own labelled data in a source checkout, and the default model's training recipe.
+
+``benchmarks/build_default_model.py`` trains the default model on :func:`default_training_data`
+(the training split of the hand-written corpus ``data/corpus`` plus the training part of the
+annotated real text ``data/real``); ``narratives train --base default`` rebuilds the same table to
+retrain the default model with the user's annotations. One recipe, so both agree.
+
+The paths are those of a checkout (``root``: the repository folder); an installed wheel has no
+``data/``, and the functions raise ``FileNotFoundError`` then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "REAL_HELD_OUT_SHARE",
+    "REAL_SOURCES",
+    "default_training_data",
+    "load_corpus",
+    "load_real",
+    "real_held_out",
+    "split_test_ids",
+]
+
+REAL_SOURCES = ("kremlin-en", "wikipedia-current-events")
+#: Share of data/real's groups (a Kremlin page, a day of Wikipedia items) held out for testing.
+REAL_HELD_OUT_SHARE = 0.3
+
+
+def real_held_out(group: str) -> bool:
+    """Whether a data/real group is in the held-out test part (a hash of the group id decides)."""
+    digest = hashlib.sha1(f"data/real:{group}".encode()).hexdigest()
+    return int(digest, 16) % 100 < REAL_HELD_OUT_SHARE * 100
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_corpus(root: str | Path) -> pd.DataFrame:
+    """Every passage of ``root/data/corpus/part-*.jsonl``, in file order."""
+    files = sorted((Path(root) / "data" / "corpus").glob("part-*.jsonl"))
+    if not files:
+        raise FileNotFoundError(f"no corpus parts in {Path(root) / 'data' / 'corpus'}")
+    return pd.DataFrame([rec for f in files for rec in _read_jsonl(f)])
+
+
+def split_test_ids(root: str | Path) -> set[str]:
+    """The corpus passages held out from training (``root/data/split.json``)."""
+    path = Path(root) / "data" / "split.json"
+    return set(json.loads(path.read_text(encoding="utf-8"))["test_ids"])
+
+
+def load_real(real: str | Path) -> pd.DataFrame:
+    """data/real's passages with their adjudicated labels: id, text, source, group, stratum,
+    region, frames (dict frame -> stance), split ("train" / "test"). ``real`` is the data/real
+    folder. Raises FileNotFoundError when labels are missing."""
+    real = Path(real)
+    rows = []
+    for source in REAL_SOURCES:
+        labels = {r["id"]: r for r in _read_jsonl(real / source / "labels.jsonl")}
+        for rec in _read_jsonl(real / source / "passages.jsonl"):
+            lab = labels[rec["id"]]
+            rows.append(
+                {
+                    "id": rec["id"],
+                    "text": rec["text"],
+                    "source": source,
+                    "group": rec["doc_id"],
+                    "stratum": rec["stratum"],
+                    "region": rec.get("region"),
+                    "frames": dict(lab["frames"]),
+                    "split": "test" if real_held_out(rec["doc_id"]) else "train",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def real_training_part(real: str | Path) -> pd.DataFrame:
+    """The training part of data/real: id, text, frames (frame -> stance), group (page or day),
+    ``open_world`` True."""
+    df = load_real(real)
+    df = df[df["split"] == "train"]
+    return pd.DataFrame(
+        {
+            "id": df["id"],
+            "text": df["text"],
+            "frames": df["frames"],
+            "group": df["group"],
+            "open_world": True,
+        }
+    ).reset_index(drop=True)
+
+
+def default_training_data(
+    root: str | Path, test_ids: Iterable[str] | None = None, real: bool = True
+) -> pd.DataFrame:
+    """The default model's training table: the corpus passages not in ``test_ids`` (default: the
+    ones in ``data/split.json``) with ``open_world`` False, then (``real``) the training part of
+    data/real with ``open_world`` True. Columns ``id``, ``text``, ``frames``, ``stance``,
+    ``open_world`` and ``group`` (data/real rows only); ready for :func:`narratives.train`.
+    ``real=False`` gives the corpus-only recipe of models built before data/real."""
+    root = Path(root)
+    corpus = load_corpus(root)
+    test = set(test_ids) if test_ids is not None else split_test_ids(root)
+    train_df = corpus[~corpus["id"].isin(test)].reset_index(drop=True)
+    cols = ["id", "text", "frames", "stance"]
+    if not real:
+        return train_df[cols].copy()
+    return pd.concat(
+        [train_df[cols].assign(open_world=False), real_training_part(root / "data" / "real")],
+        ignore_index=True,
+    )
