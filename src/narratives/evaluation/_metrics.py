@@ -21,6 +21,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from .._internal.metrics import set_f1
+from .._internal.vocab import FRAMED_STANCES, STANCE_OUTPUTS, STANCES
 
 __all__ = [
     "average_precision",
@@ -43,8 +44,8 @@ __all__ = [
     "subset_accuracy",
 ]
 
-STANCE_GOLD = ("promotes", "reports", "none")
-STANCE_PRED = ("promotes", "reports", "none", "unknown")
+STANCE_GOLD = STANCES
+STANCE_PRED = STANCE_OUTPUTS
 
 
 # ---------------------------------------------------------------------------- label sets
@@ -333,7 +334,7 @@ def stance_scores(gold: Sequence[Any], pred: Sequence[Any]) -> dict[str, Any] | 
     M = np.zeros((len(STANCE_GOLD), len(pred_axis)), dtype=int)
     for g, p in pairs:
         M[STANCE_GOLD.index(g), pred_axis.index(p)] += 1
-    framed = [(g, p) for g, p in pairs if g in ("promotes", "reports")]
+    framed = [(g, p) for g, p in pairs if g in FRAMED_STANCES]
     return {
         "accuracy": float(np.mean([g == p for g, p in framed])) if framed else None,
         "n": len(framed),

@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .._internal.text import shorten
+
 COLOURS = {
     "narratives": "#1f5aa6",
     "majority": "#9e9e9e",
@@ -15,14 +17,6 @@ COLOURS = {
     "spacy_bow": "#2e9e5b",
     "spacy_bow_tuned": "#0b5d2a",
 }
-
-
-def _short(label: str, limit: int = 58) -> str:
-    """Shorten in the middle: hierarchical labels differ at the end ("CC: X: a" vs "CC: X: b")."""
-    if len(label) <= limit:
-        return label
-    head = max(limit // 3, 1)
-    return label[:head].rstrip() + "…" + label[-(limit - head - 1) :].lstrip()
 
 
 def _png(fig: Any) -> bytes:
@@ -45,7 +39,7 @@ def _plot_per_label(result: dict[str, Any]) -> bytes | None:
     if not rows:
         return None
     ci = result.get("ci", {}).get("per_label_fine", {})
-    labels = [f"{_short(lab)} ({v['support']})" for lab, v in rows]
+    labels = [f"{shorten(lab, 58)} ({v['support']})" for lab, v in rows]
     f1 = np.array([v["f1"] for _, v in rows])
     lo = np.array([ci.get(lab, {}).get("low", v["f1"]) for lab, v in rows])
     hi = np.array([ci.get(lab, {}).get("high", v["f1"]) for lab, v in rows])
@@ -122,7 +116,7 @@ def _plot_pr(result: dict[str, Any]) -> bytes | None:
                 label=lab,
             )
         ax.set_title(
-            "all fine labels (micro)" if panel == "__micro__" else _short(panel, 48), fontsize=8
+            "all fine labels (micro)" if panel == "__micro__" else shorten(panel, 48), fontsize=8
         )
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.02)
@@ -145,7 +139,7 @@ def _plot_matrix(co: dict[str, Any], title: str) -> bytes | None:
     if not M.size:
         return None
     counts = co.get("gold_counts") or [None] * len(co["labels"])
-    labels = [_short(x, 40) for x in co["labels"]]
+    labels = [shorten(x, 40) for x in co["labels"]]
     ylabels = [
         f"{lab} ({c})" if c is not None else lab for lab, c in zip(labels, counts, strict=True)
     ]
@@ -250,7 +244,7 @@ def _plot_thresholds(result: dict[str, Any]) -> bytes | None:
             lw=1.2,
             label=f"tuned {v['threshold']:.2f}: F1 {v['tuned']['f1']:.2f}",
         )
-        ax.set_title(f"{_short(lab, 44)} (n={v['support']})", fontsize=8)
+        ax.set_title(f"{shorten(lab, 44)} (n={v['support']})", fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.02)
         ax.tick_params(labelsize=7)
