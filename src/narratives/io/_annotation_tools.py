@@ -48,6 +48,7 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.messages import not_found
 from ._readers import Reject
 
 __all__ = [
@@ -730,9 +731,7 @@ def _read_csv(path: Path, frames, none) -> tuple[list[dict[str, Any]], list[Reje
         raise InputError(f"cannot read {path} as CSV: {str(exc).splitlines()[0]}") from None
     for c in ("sample_id", "labels"):
         if c not in df.columns:
-            raise InputError(
-                f"column {c!r} not found in {path}; available: {', '.join(df.columns)}"
-            )
+            raise InputError(not_found("column", c, df.columns, path))
     rows, rejects = [], []
     for k, rec in enumerate(df.to_dict("records"), 2):  # row 1 is the header
         sid = rec.get("sample_id", "").strip()

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.messages import not_found
 
 __all__ = ["NON_TEXT_FLAGS", "Units", "load_units", "units_from_frame"]
 
@@ -157,8 +158,8 @@ def units_from_frame(
     missing = [c for c in ("id", "frames", "scores") if c not in df.columns]
     if missing:
         raise InputError(
-            f"column(s) {', '.join(map(repr, missing))} not found in {source}; is it an output of narratives tag? "
-            f"available: {', '.join(map(str, df.columns))}"
+            not_found("column(s)", missing, df.columns, source)
+            + " (is it an output of narratives tag?)"
         )
     is_passage = "passage" in df.columns
     if unit == "passage" and not is_passage:

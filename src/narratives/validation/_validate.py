@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.messages import not_found
 from ..io._annotation_tools import Annotations, read_annotations
 from ..io._readers import Reject
 from ._estimate import Estimate, estimate_target, mover_sum, post_strata
@@ -237,9 +238,7 @@ def validate(
     gcols = []
     for col, period in groups:
         if col not in pop.columns:
-            raise InputError(
-                f"column {col!r} not found in {units.source}; available: {', '.join(units.extra_columns) or '(none)'}"
-            )
+            raise InputError(not_found("column", col, units.extra_columns, units.source))
         name = col if period is None else f"{col}:{period}"
         pop[name] = _bucket(pop[col], period) if period else pop[col].astype(str).fillna("(none)")
         gcols.append(name)
