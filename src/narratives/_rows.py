@@ -80,6 +80,11 @@ def _passage_rows(clf, ids, segs, dec, by_ref, doc_relevant) -> pd.DataFrame:
     cols: dict[str, list] = {c: [] for c in PASSAGE_COLUMNS}
     for d, seg in enumerate(segs):
         relevant_flag = "" if doc_relevant[d] else "off_topic"
+        pidx = [p.index for p in seg.passages if (d, p.index) in by_ref]
+        _, doc_frames, doc_families, doc_stances, _, _ = _aggregate(
+            clf, dec, [by_ref[(d, i)] for i in pidx], pidx, doc_relevant[d]
+        )
+        doc_frames, doc_families = doc_frames or [none], doc_families or [none]
         for p in seg.passages:
             k = by_ref.get((d, p.index))
             if k is None:
@@ -98,6 +103,9 @@ def _passage_rows(clf, ids, segs, dec, by_ref, doc_relevant) -> pd.DataFrame:
                 stance,
                 stances,
                 scores,
+                doc_frames,
+                doc_families,
+                doc_stances,
                 _countries(p.processed.actors),
                 p.processed.lang,
                 _flag(p, seg) or relevant_flag,

@@ -126,3 +126,26 @@ def test_errors(tmp_path, tagged):
     pd.DataFrame(PASSAGES).drop(columns=["passage"]).to_parquet(docs)
     with pytest.raises(InputError, match="one row per document"):
         summarize(docs, unit="passage")
+
+
+@pytest.mark.parametrize("ext", ["parquet", "jsonl", "csv"])
+def test_document_prevalence_same_from_passage_and_document_files(tiny_df, corpus, tmp_path, ext):
+    """Passage rows carry their document's decisions, so summarize gives the same document
+    prevalence (per frame and per frame's stance) from either file of a run (issue 11)."""
+    import narratives
+    from narratives.engine import tag_file
+
+    df = tiny_df.assign(open_world=True)
+    model = narratives.train(
+        df,
+        seed=0,
+        params={"classifier__threshold_cv": 2, "classifier__open_world_fpr": 0.2},
+    )
+    assert model.pipeline.classifier.negatives_ is not None
+    out_p, out_d = tmp_path / f"p.{ext}", tmp_path / f"d.{ext}"
+    tag_file(corpus, out_p, model, unit="passage")
+    tag_file(corpus, out_d, model, unit="document")
+    a = summarize(out_p, unit="document", by="outlet")
+    b = summarize(out_d, unit="document", by="outlet")
+    assert len(b) and (b["all"] > 0).any()
+    pd.testing.assert_frame_equal(a, b)

@@ -1,7 +1,9 @@
 """The output columns of ``tag``, defined once: names, order and value types.
 
 Passage rows: ``id, passage, start, end, [text,] frames, families, stance, stances, scores,
-countries, lang, flag``; document rows: ``id, frames, families, stance, stances, scores, evidence,
+document_frames, document_families, document_stances, countries, lang, flag`` (the document_*
+columns repeat the decisions of the passage's document, so that document prevalence from a
+passage file equals that from the document file); document rows: ``id, frames, families, stance, stances, scores, evidence,
 frame_passages, countries, lang, n_passages, flag``. Columns copied from the input follow, as
 strings.
 """
@@ -30,6 +32,9 @@ PASSAGE_COLUMNS = (
     "stance",
     "stances",
     "scores",
+    "document_frames",
+    "document_families",
+    "document_stances",
     "countries",
     "lang",
     "flag",
@@ -52,11 +57,11 @@ DOCUMENT_COLUMNS = (
 TEXT_POSITION = 4
 
 #: Value types: these are int64; lists of strings; ``scores`` maps fine label -> float,
-#: ``stances`` fine label -> "promotes"/"reports" (the frames present), ``evidence`` fine label ->
+#: ``stances`` and ``document_stances`` fine label -> "promotes"/"reports" (the frames present), ``evidence`` fine label ->
 #: passage index (int), ``frame_passages`` fine label -> list of passage indices; every other
 #: column is a string.
 INT_COLUMNS = ("passage", "start", "end", "n_passages")
-LIST_COLUMNS = ("frames", "families", "countries")
+LIST_COLUMNS = ("frames", "families", "countries", "document_frames", "document_families")
 
 
 def output_columns(unit: str, with_text: bool = True) -> list[str]:

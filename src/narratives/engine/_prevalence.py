@@ -6,6 +6,7 @@ large output file) and re-exported by :mod:`narratives.explore` for notebooks.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -72,14 +73,16 @@ class _Counts:
         else:
             units = df["id"].astype(str).tolist()
         self.offset += k
-        w = pd.DataFrame({"_unit": units})
-        w["_labels"] = [[x for x in as_list(v) if x not in self.none] for v in df[self.col]]
-        if self.stance:
-            w["_stance"] = [
-                NO_VALUE if s is None or (isinstance(s, float) and s != s) else str(s)
-                for s in df["stance"]
-            ]
+        col = self.col
         doc_of_passages = self.unit == "document" and "passage" in df.columns
+        if doc_of_passages and f"document_{col}" in df.columns:
+            # Passage rows carry their document's decisions (the length-aware document rule):
+            # the same prevalence as the document file of the run.
+            col = f"document_{col}"
+        w = pd.DataFrame({"_unit": units})
+        w["_labels"] = [[x for x in as_list(v) if x not in self.none] for v in df[col]]
+        if self.stance:
+            w["_stance"] = _stances(df, w["_labels"], self.col, doc_of_passages)
         for c in self.by:
             vals = df[c].tolist()
             if c in LIST_COLUMNS or any(is_listlike(v) for v in vals):
@@ -98,7 +101,16 @@ class _Counts:
         keys = [*self.by, "_unit"]
         for rec in w.drop_duplicates(keys)[self.by].itertuples(index=False, name=None):
             self.total[rec] += 1
+        if self.stance:
+            # One (label, stance) pair per label: the label's own stance where known.
+            w["_labels"] = [
+                [(lab, st.get(lab, NO_VALUE) if isinstance(st, dict) else st) for lab in labs]
+                for labs, st in zip(w["_labels"], w.pop("_stance"), strict=True)
+            ]
         lab = w.explode("_labels", ignore_index=True).dropna(subset=["_labels"])
+        if self.stance:
+            lab["_stance"] = [p[1] for p in lab["_labels"]]
+            lab["_labels"] = [p[0] for p in lab["_labels"]]
         cols = [*self.by, "_labels", *(["_stance"] if self.stance else [])]
         for rec in lab.drop_duplicates([*cols, "_unit"])[cols].itertuples(index=False, name=None):
             self.n[rec] += 1
@@ -130,6 +142,25 @@ class _Counts:
             ),  # "(none)" among numbers
         ).drop(columns=["_s", "_o"])
         return out.reset_index(drop=True)
+
+
+def _stances(df: pd.DataFrame, labels, col: str, doc_of_passages: bool) -> list:
+    """Per row, the stance of its labels: a dict label -> stance from the per-frame ``stances``
+    column (frames level), else the row's overall ``stance`` for all its labels."""
+    per = "document_stances" if doc_of_passages and "document_stances" in df.columns else "stances"
+    overall = [
+        NO_VALUE if s is None or (isinstance(s, float) and s != s) else str(s) for s in df["stance"]
+    ]
+    if col != "frames" or per not in df.columns:
+        return overall
+    out = []
+    for st, fallback in zip(df[per], overall, strict=True):
+        if isinstance(st, str) and st.startswith("{"):  # a CSV cell
+            st = json.loads(st)
+        if isinstance(st, dict):
+            st = {k: v for k, v in st.items() if v is not None}
+        out.append(st if isinstance(st, dict) and st else fallback)
+    return out
 
 
 def prevalence(

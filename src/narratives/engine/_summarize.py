@@ -17,6 +17,10 @@ from ._prevalence import prevalence
 
 __all__ = ["summarize", "summary_to_markdown"]
 
+#: Columns read when present: per-frame stances, and the document decisions that passage rows
+#: carry (so document prevalence from a passage file equals that from the document file).
+_OPTIONAL = ("stances", "document_frames", "document_families", "document_stances")
+
 _LABEL_COLUMNS = {
     "frames": "frames",
     "frame": "frames",
@@ -73,7 +77,8 @@ def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.Dat
                 f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})"
             ) from None
         names = pf.schema_arrow.names
-        missing = [c for c in columns if c not in names and c not in ("passage", "flag", "id")]
+        optional = ("passage", "flag", "id", *_OPTIONAL)
+        missing = [c for c in columns if c not in names and c not in optional]
         if missing:
             raise InputError(not_found("column(s)", missing, names, path))
         for batch in pf.iter_batches(
@@ -152,7 +157,9 @@ def summarize(
         raise InputError(f"level must be 'frames' or 'families', not {level!r}")
     group_cols = [c if p is None else f"{c}:{p}" for c, p in groups]
     source_cols = list(
-        dict.fromkeys(["id", "passage", "flag", "stance", level, *[c for c, _ in groups]])
+        dict.fromkeys(
+            ["id", "passage", "flag", "stance", level, *[c for c, _ in groups], *_OPTIONAL]
+        )
     )
 
     def batches() -> Iterator[pd.DataFrame]:

@@ -43,7 +43,7 @@ def _column_type(name: str, fine_labels: Sequence[str]):
         return pa.struct([(f, pa.float64()) for f in fine_labels])
     if name == "evidence":
         return pa.struct([(f, pa.int64()) for f in fine_labels])
-    if name == "stances":
+    if name in ("stances", "document_stances"):
         return pa.struct([(f, pa.string()) for f in fine_labels])
     if name == "frame_passages":
         return pa.struct([(f, pa.list_(pa.int64())) for f in fine_labels])
