@@ -20,7 +20,11 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = ["01_explore_default_model.ipynb", "02_train_your_own.ipynb"]
+NOTEBOOKS = [
+    "01_explore_default_model.ipynb",
+    "02_train_your_own.ipynb",
+    "03_validate_and_correct.ipynb",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,4 +91,6 @@ def test_notebook_runs_and_draws(name):
     if name.startswith("01"):
         assert "<mark" in html and "narratives-overview" in html  # highlighted evidence, overview
     else:
-        assert "<table" in html  # metrics, errors, label-noise tables
+        assert "<table" in html  # metrics, errors, label-noise tables; validation tables
+    if name.startswith("03"):  # raw vs corrected prevalence, and new minus base after train --base
+        assert len(pngs) >= 2 and "corrected" in html and "new - base" in html
