@@ -35,6 +35,19 @@ def test_explain_gives_evidence(default_model):
     assert "<mark" in ex._repr_html_()
 
 
+def test_explain_shows_what_drove_the_stance(default_model):
+    ex = default_model.explain(
+        "Russian state TV claimed that Kazakhstan is an artificial state, a claim historians reject."
+    )
+    lab = next(lab for lab in ex["labels"] if lab["label"] == "artificial_state")
+    assert lab["stance"] == "reports"
+    ev = lab["stance_evidence"]
+    names = [n for n, _ in ev["towards_reports"]]
+    assert "stance:reports" in names or "claim" in names
+    assert all(w < 0 for _, w in ev["towards_reports"]) and all(w > 0 for _, w in ev["towards_promotes"])
+    assert "stance driven by" in ex._repr_html_()
+
+
 def test_train_returns_model(tiny_model):
     assert isinstance(tiny_model, narratives.NarrativeModel)
     assert tiny_model.manifest["training_data"]["n_texts"] == 20

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
 __all__ = ["Explanation", "explain", "highlight"]
 
 
+def _stance_line(ev: dict) -> str:
+    pro = ", ".join(f[0] for f in ev.get("towards_promotes", [])[:4])
+    rep = ", ".join(f[0] for f in ev.get("towards_reports", [])[:4])
+    return f"promotes: {pro or '-'}; reports: {rep or '-'}"
+
+
 class Explanation(dict):
     """A dict (JSON-friendly) with an HTML view for notebooks."""
 
@@ -23,11 +29,14 @@ class Explanation(dict):
         rows = "".join(
             f"<tr><td>{html.escape(lab['label'])}</td><td>{lab['score']:.2f}</td><td>{lab['threshold']:.2f}</td>"
             f"<td>{'yes' if lab['predicted'] else 'no'}</td>"
-            f"<td>{html.escape(', '.join(f[0] for f in lab['features'][:6]))}</td></tr>"
+            f"<td>{html.escape(', '.join(f[0] for f in lab['features'][:6]))}</td>"
+            f"<td>{html.escape(str(lab.get('stance') or ''))}</td>"
+            f"<td>{html.escape(_stance_line(lab.get('stance_evidence') or {}))}</td></tr>"
             for lab in self["labels"]
         )
         table = (
-            "<table><tr><th>label</th><th>score</th><th>threshold</th><th>predicted</th><th>top features</th></tr>"
+            "<table><tr><th>label</th><th>score</th><th>threshold</th><th>predicted</th><th>top features</th>"
+            "<th>stance</th><th>stance driven by</th></tr>"
             f"{rows}</table>"
         )
         return (
@@ -35,6 +44,35 @@ class Explanation(dict):
             + f"<p>stance: <b>{html.escape(str(self['stance']))}</b></p>"
             + table
         )
+
+
+def _stance_contributions(clf, xr) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per feature, its push on the stance head's logit for this text (positive: towards
+    ``promotes``), and the head's per-frame biases (None for a head without them)."""
+    est = getattr(clf, "stance_estimator_", None)
+    if est is None:
+        return None, None
+    coef = np.asarray(est.coef_).ravel()
+    n = xr.shape[1]
+    bias = coef[n:] if len(coef) > n else None
+    return xr.multiply(coef[:n]).toarray().ravel(), bias
+
+
+def _stance_evidence(contrib, bias, j: int, names, top_k: int) -> dict:
+    """What drove a frame's stance: the features pushing towards promotes and towards reports,
+    and the frame's own bias in the stance head."""
+    if contrib is None:
+        return {}
+    order = np.argsort(contrib)
+    return {
+        "towards_promotes": [
+            (str(names[k]), round(float(contrib[k]), 4)) for k in order[::-1][:top_k] if contrib[k] > 0
+        ],
+        "towards_reports": [
+            (str(names[k]), round(float(contrib[k]), 4)) for k in order[:top_k] if contrib[k] < 0
+        ],
+        "frame_bias": None if bias is None else round(float(bias[j]), 4),
+    }
 
 
 def explain(
@@ -58,6 +96,7 @@ def explain(
         chosen = [f for f, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:3]]
     out = []
     xr = x.tocsr()
+    stance_contrib, stance_bias = _stance_contributions(clf, xr)
     for lab in chosen:
         if lab not in fine:
             continue
@@ -87,6 +126,8 @@ def explain(
             "label": lab, "family": tax.parent(lab), "score": float(scores.get(lab, 0.0)),
             "threshold": float(clf.thresholds_[lab]), "predicted": lab in doc["frames"],
             "sentences": sents, "features": feats_top, "cues": cues,
+            "stance": (doc.get("stances") or {}).get(lab),
+            "stance_evidence": _stance_evidence(stance_contrib, stance_bias, j, names, top_k),
         })  # fmt: skip
     return Explanation(
         text=text,

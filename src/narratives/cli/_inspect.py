@@ -43,6 +43,11 @@ def explain(
             out.print("   features: " + ", ".join(f"{n} (+{w:.2f})" for n, w in lab["features"]))
         if lab["cues"]:
             out.print("   cues: " + ", ".join(repr(c["phrase"]) for c in lab["cues"][:8]))
+        ev = lab.get("stance_evidence") or {}
+        if lab.get("stance") and ev:
+            pro = ", ".join(n for n, _ in ev.get("towards_promotes", [])[:5]) or "-"
+            rep = ", ".join(n for n, _ in ev.get("towards_reports", [])[:5]) or "-"
+            out.print(f"   stance {lab['stance']}: towards promotes {pro}; towards reports {rep}")
     if ex["stance_cues"]:
         out.print("\nstance cues: " + ", ".join(repr(c["phrase"]) for c in ex["stance_cues"][:8]))
 
