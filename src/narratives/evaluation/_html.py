@@ -78,12 +78,10 @@ def _headline_html(result: dict[str, Any]) -> str:
     return "".join(out) + "</table>"
 
 
-def render_html(
-    result: dict[str, Any], images: dict[str, bytes] | None = None, include_texts: bool = True
-) -> str:
-    """``report.html``: one self-contained page (inline CSS, base64 PNG plots, no scripts)."""
-    images = make_plots(result) if images is None else images
-    p = result.get("protocol", {})
+def _header_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Title and protocol."""
     parts = [
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>narratives evaluation report</title><style>{_CSS}</style></head><body>"
     ]
@@ -91,14 +89,29 @@ def render_html(
     for line in _protocol_lines(result):
         parts.append(f"<li>{_h(line[2:]).replace('**', '')}</li>")
     parts.append("</ul>")
-    # headline
+    return parts
+
+
+def _headline_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """The headline comparison."""
+    p = result.get("protocol", {})
+    parts: list[str] = []
     parts.append("<h2>Headline comparison</h2>")
     parts.append(
         f"<p class='note'>Mean over documents with 95% percentile-bootstrap intervals ({_h(p.get('bootstrap', {}).get('n'))} resamples of the "
         "documents). Δ: narratives minus the baseline on fine F1-samples (the SemEval ranking metric), paired bootstrap on the same resamples.</p>"
     )
     parts.append(_headline_html(result))
-    # plots: the compact ones side by side, the tall ones full width
+    return parts
+
+
+def _plots_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Plots: the compact ones side by side, the tall ones full width."""
+    parts: list[str] = []
     parts.append("<h2>Plots</h2>")
 
     def figure(key: str) -> str:
@@ -115,7 +128,14 @@ def render_html(
         key=lambda k: order.index(k) if k in order else len(order),
     )
     parts.extend(figure(k) for k in rest)
-    # other metrics
+    return parts
+
+
+def _other_metrics_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Other metrics per system: Hamming loss, subset accuracy, mean AP, calibration, stance."""
+    parts: list[str] = []
     sysrows = []
     for name in _system_order(result):
         m = result["systems"][name]["metrics"]
@@ -164,7 +184,14 @@ def render_html(
                 ],
             )
         )
-    # comparison detail
+    return parts
+
+
+def _comparison_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Paired bootstrap differences, narratives minus each baseline, per headline metric."""
+    parts: list[str] = []
     cmp = result.get("comparison", {})
     if cmp:
         parts.append("<h2>Paired bootstrap: narratives minus baseline</h2>")
@@ -197,7 +224,14 @@ def render_html(
                 num_from=2,
             )
         )
-    # per label
+    return parts
+
+
+def _per_label_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Per-label scores, fine and coarse."""
+    parts: list[str] = []
     for level in ("fine", "coarse"):
         per = result.get(f"per_label_{level}", {})
         ci = result.get("ci", {}).get(f"per_label_{level}", {})
@@ -221,7 +255,14 @@ def render_html(
                 ["label", "support", "predicted", "precision", "recall", "F1 [95% CI]", "AP"], body
             )
         )
-    # thresholds
+    return parts
+
+
+def _thresholds_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Threshold tuning: global vs tuned (in-sample, cross-fitted), and per label."""
+    parts: list[str] = []
     parts.append("<h2>Threshold tuning</h2>")
     md = _threshold_lines(result)
     parts.append(f"<p class='note'>{_h(md[0])}</p>")
@@ -292,7 +333,14 @@ def render_html(
             )
         )
         parts.append("</details>")
-    # noise
+    return parts
+
+
+def _noise_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Label-noise suspects."""
+    parts: list[str] = []
     nz = result.get("label_noise", {})
     parts.append("<h2>Label-noise suspects</h2>")
     if nz:
@@ -316,7 +364,14 @@ def render_html(
                 num_from=2,
             )
         )
-    # errors
+    return parts
+
+
+def _errors_section(
+    result: dict[str, Any], images: dict[str, bytes], include_texts: bool
+) -> list[str]:
+    """Errors per label, with evidence; and the footer."""
+    parts: list[str] = []
     parts.append(
         "<h2>Errors per label</h2><p class='note'>Most confident false positives (highest score) and false negatives "
         "(lowest score), with the passage that scores the label highest and the features that pushed the score up.</p>"
@@ -350,4 +405,25 @@ def render_html(
         "<p class='note'>Generated by <code>narratives evaluate</code>. Machine-readable numbers: metrics.json; "
         "out-of-fold predictions: oof_predictions.jsonl.</p></body></html>"
     )
-    return "\n".join(parts)
+    return parts
+
+
+def render_html(
+    result: dict[str, Any], images: dict[str, bytes] | None = None, include_texts: bool = True
+) -> str:
+    """``report.html``: one self-contained page (inline CSS, base64 PNG plots, no scripts)."""
+    images = make_plots(result) if images is None else images
+    sections = (
+        _header_section,
+        _headline_section,
+        _plots_section,
+        _other_metrics_section,
+        _comparison_section,
+        _per_label_section,
+        _thresholds_section,
+        _noise_section,
+        _errors_section,
+    )
+    return "\n".join(
+        part for section in sections for part in section(result, images, include_texts)
+    )
