@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> dict:
             ("semeval_en_x4", _replicate(sem, 4), {"params": one}),
         ]  # fmt: skip
     configs.append(
-        ("default_corpus", corpus, {"params": {**PARAMS, "classifier__n_jobs": 1}, "unit": "passage"})
+        (
+            "default_corpus",
+            corpus,
+            {"params": {**PARAMS, "classifier__n_jobs": 1}, "unit": "passage"},
+        )
     )
     for _ in range(args.repeats):
         for name, data, kw in configs:
@@ -92,7 +96,7 @@ def main(argv: list[str] | None = None) -> dict:
     out = ROOT / "benchmarks" / "results"
     (out / "train_speed.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     md = [
-        "| training set | seconds (best of %d, one core) |" % args.repeats,
+        f"| training set | seconds (best of {args.repeats:d}, one core) |",
         "|---|---|",
         *[f"| {k} | {v:.1f} |" for k, v in best.items()],
         "",

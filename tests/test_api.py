@@ -44,7 +44,9 @@ def test_explain_shows_what_drove_the_stance(default_model):
     ev = lab["stance_evidence"]
     names = [n for n, _ in ev["towards_reports"]]
     assert "stance:reports" in names or "claim" in names
-    assert all(w < 0 for _, w in ev["towards_reports"]) and all(w > 0 for _, w in ev["towards_promotes"])
+    assert all(w < 0 for _, w in ev["towards_reports"]) and all(
+        w > 0 for _, w in ev["towards_promotes"]
+    )
     assert "stance driven by" in ex._repr_html_()
 
 

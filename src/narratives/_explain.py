@@ -66,7 +66,9 @@ def _stance_evidence(contrib, bias, j: int, names, top_k: int) -> dict:
     order = np.argsort(contrib)
     return {
         "towards_promotes": [
-            (str(names[k]), round(float(contrib[k]), 4)) for k in order[::-1][:top_k] if contrib[k] > 0
+            (str(names[k]), round(float(contrib[k]), 4))
+            for k in order[::-1][:top_k]
+            if contrib[k] > 0
         ],
         "towards_reports": [
             (str(names[k]), round(float(contrib[k]), 4)) for k in order[:top_k] if contrib[k] < 0

@@ -36,7 +36,9 @@ def test_negative_scores_keep_only_frame_free_open_world_rows():
     Y = np.array([[1, 0], [0, 0], [0, 0], [0, 0]])
     neg = negative_scores(oof, Y, np.array([True, True, True, False]))
     assert neg.shape == (2, 2)
-    assert neg[:, 0].tolist() == pytest.approx([0.2, 0.4]) and neg[:, 1].tolist() == pytest.approx([0.3, 0.8])
+    assert neg[:, 0].tolist() == pytest.approx([0.2, 0.4]) and neg[:, 1].tolist() == pytest.approx(
+        [0.3, 0.8]
+    )
 
 
 @pytest.mark.parametrize("n", [1, 5, 15, 40, 120])

@@ -8,8 +8,11 @@ def test_stance_pairs_take_per_frame_and_per_passage_stances():
     Y = np.array([[1, 1, 0], [0, 1, 0], [0, 0, 0], [1, 0, 1]])
     st = [{"a": "promotes", "b": "reports"}, "promotes", "none", {"a": "reports"}]
     rows, cols, target = stance_pairs(Y, st, ["a", "b", "c"])
-    assert list(zip(rows.tolist(), cols.tolist(), target.tolist())) == [
-        (0, 0, 1), (0, 1, 0), (1, 1, 1), (3, 0, 0),
+    assert list(zip(rows.tolist(), cols.tolist(), target.tolist(), strict=False)) == [
+        (0, 0, 1),
+        (0, 1, 0),
+        (1, 1, 1),
+        (3, 0, 0),
     ]  # fmt: skip  (row 3's frame c has no stance: no pair)
 
 
@@ -35,7 +38,11 @@ def test_a_passage_can_promote_one_frame_and_report_another(tiny_df):
         if not framed:
             assert dec.stance[k] == "none"
         else:
-            assert dec.stance[k] == ("promotes" if "promotes" in dec.stances[k].values() else "reports")
+            assert dec.stance[k] == (
+                "promotes" if "promotes" in dec.stances[k].values() else "reports"
+            )
     # per-frame biases exist: the head has one weight per frame after the features
     n_feat = pipe.classifier.n_features_in_
-    assert pipe.classifier.stance_estimator_.coef_.shape[1] == n_feat + len(pipe.classifier.fine_labels_)
+    assert pipe.classifier.stance_estimator_.coef_.shape[1] == n_feat + len(
+        pipe.classifier.fine_labels_
+    )

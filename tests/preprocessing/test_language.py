@@ -28,8 +28,14 @@ def test_short_english_headlines_and_claims_are_english(text):
     [
         ("Россия защищает своих граждан, а Запад снова вводит санкции против нашей страны.", "ru"),
         ("Україна — це Європа, і ми будемо захищати її разом з нашими партнерами.", "uk"),
-        ("Der Krieg in der Ukraine geht weiter, und die Regierung sagt, dass die Lage ernst ist.", "de"),
-        ("La guerre en Ukraine continue, selon le gouvernement, et la situation reste tendue.", "fr"),
+        (
+            "Der Krieg in der Ukraine geht weiter, und die Regierung sagt, dass die Lage ernst ist.",
+            "de",
+        ),
+        (
+            "La guerre en Ukraine continue, selon le gouvernement, et la situation reste tendue.",
+            "fr",
+        ),
     ],
 )
 def test_other_languages_get_their_iso_code(text, code):

@@ -43,7 +43,9 @@ def _frame_stances(df: pd.DataFrame) -> pd.DataFrame:
         return df
     stance = df["stance"].tolist() if "stance" in df.columns else [None] * len(df)
     df = df.copy()
-    df["stance"] = [dict(v) if isinstance(v, dict) else s for v, s in zip(df["frames"], stance)]
+    df["stance"] = [
+        dict(v) if isinstance(v, dict) else s for v, s in zip(df["frames"], stance, strict=False)
+    ]
     df["frames"] = [list(v) if isinstance(v, dict) else v for v in df["frames"]]
     return df
 
@@ -133,7 +135,7 @@ def read_labelled(
     df["frames"] = [list(v) if isinstance(v, dict) else _as_list(v) for v in df["frames"]]
     if any(p is not None for p in per_frame):
         old = df[stance_column].tolist() if stance_column in df.columns else [None] * len(df)
-        df["stance"] = [p if p is not None else s for p, s in zip(per_frame, old)]
+        df["stance"] = [p if p is not None else s for p, s in zip(per_frame, old, strict=False)]
     elif stance_column in df.columns:
         df["stance"] = [
             None if (s is None or (isinstance(s, float) and s != s)) else str(s)
