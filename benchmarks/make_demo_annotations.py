@@ -49,11 +49,25 @@ def demo_sample(model=None):
 def annotate(tasks: list[dict], gold: dict[str, dict]) -> list[dict]:
     for k, t in enumerate(tasks, 1):
         g = gold[t["data"]["id"]]
-        res = [{"id": f"a{k}f", "from_name": "frames", "to_name": "text", "type": "choices",
-                "value": {"choices": g["frames"] or ["none"]}}]  # fmt: skip
+        res = [
+            {
+                "id": f"a{k}f",
+                "from_name": "frames",
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": g["frames"] or ["none"]},
+            }
+        ]
         for j, f in enumerate(g["frames"]):
-            res.append({"id": f"a{k}s{j}", "from_name": f"stance_{f}", "to_name": "text", "type": "choices",
-                        "value": {"choices": [g["stances"][f]]}})  # fmt: skip
+            res.append(
+                {
+                    "id": f"a{k}s{j}",
+                    "from_name": f"stance_{f}",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {"choices": [g["stances"][f]]},
+                }
+            )
         t["id"] = k
         t["annotations"] = [
             {

@@ -58,7 +58,8 @@ def frame_stances(tagged: pd.DataFrame, none: str) -> list[dict[str, str]]:
 def _prf(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else None
     r = tp / (tp + fn) if tp + fn else None
-    f = 2 * p * r / (p + r) if p and r else 0.0 if (p is not None and r is not None) else None
+    # A frame with support but no prediction has recall 0 and F1 0 (precision undefined).
+    f = 2 * p * r / (p + r) if p and r else 0.0 if r is not None else None
     return {
         "precision": _r(p),
         "recall": _r(r),
@@ -245,18 +246,35 @@ def render(res: dict) -> str:
         md.append(f"| {part} | {key} | {v} | {op} {target} | {ok} |")
     real = res.get("real")
     if real:
-        md += ["", "Held-out `data/real/` passages, per frame:", "",
-               "| frame | support | predicted | precision | recall | F1 |", "|---|---|---|---|---|---|"]  # fmt: skip
+        md += [
+            "",
+            "Held-out `data/real/` passages, per frame:",
+            "",
+            "| frame | support | predicted | precision | recall | F1 |",
+            "|---|---|---|---|---|---|",
+        ]
         for f, v in real["per_frame"].items():
-            md.append(f"| {f} | {v['support']} | {v['predicted']} | {v['precision']} | {v['recall']} | {v['f1']} |")  # fmt: skip
-        md += ["", "| source | passages | gold framed | frame-free given a frame | ... a promoting frame |",
-               "|---|---|---|---|---|"]  # fmt: skip
+            md.append(
+                f"| {f} | {v['support']} | {v['predicted']} | {v['precision']} | {v['recall']} | {v['f1']} |"
+            )
+        md += [
+            "",
+            "| source | passages | gold framed | frame-free given a frame | ... a promoting frame |",
+            "|---|---|---|---|---|",
+        ]
         for s, v in real["per_source"].items():
-            md.append(f"| {s} | {v['passages']} | {v['gold_framed']} | {v['frame_free_given_a_frame']} | {v['frame_free_given_a_promoting_frame']} |")  # fmt: skip
+            md.append(
+                f"| {s} | {v['passages']} | {v['gold_framed']} | {v['frame_free_given_a_frame']} | {v['frame_free_given_a_promoting_frame']} |"
+            )
     ev = res.get("euvsdisinfo")
     if ev:
-        md += ["", "EUvsDisinfo per-keyword recall (crosswalk: benchmarks/crosswalks/euvsdisinfo.yaml):", "",
-               "| keyword | cases | recall |", "|---|---|---|"]  # fmt: skip
+        md += [
+            "",
+            "EUvsDisinfo per-keyword recall (crosswalk: benchmarks/crosswalks/euvsdisinfo.yaml):",
+            "",
+            "| keyword | cases | recall |",
+            "|---|---|---|",
+        ]
         for k, v in sorted(ev["per_keyword"].items(), key=lambda kv: -kv[1]["cases"]):
             md.append(f"| {k} | {v['cases']} | {v['recall']} |")
     return "\n".join(md) + "\n"

@@ -130,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         screenshot(chromium, page, args.out, args.window_size)
         dom = dom_check(chromium, page)
     spread = not_blank(args.out)
-    print(f"screenshot: {args.out} ({args.out.stat().st_size // 1024} KB, pixel s.d. {spread:.3f}); "
-          f"rendered DOM: {dom['img']} images, {dom['png_data']} embedded PNGs")  # fmt: skip
+    print(
+        f"screenshot: {args.out} ({args.out.stat().st_size // 1024} KB, pixel s.d. {spread:.3f}); "
+        f"rendered DOM: {dom['img']} images, {dom['png_data']} embedded PNGs"
+    )
     if spread < 0.02 or dom["png_data"] < 4:
         print("error: the screenshot looks blank or the plots are missing", file=sys.stderr)
         return 1

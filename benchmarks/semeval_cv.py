@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Numbers only, no document text: `benchmarks/results/semeval_cv.json`. Data: {metrics['data']['n_documents']} documents, "
         f"{100 * metrics['data']['none_share']:.0f}% `Other` only; {metrics['data']['fine_labels_with_support']} of "
         f"{metrics['data']['n_fine_labels']} subnarratives occur.",
-    ]  # fmt: skip
+    ]
     (RESULTS / "semeval_cv.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
     return 0

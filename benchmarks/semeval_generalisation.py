@@ -57,11 +57,15 @@ def main(argv: list[str] | None = None) -> dict | None:
             continue
         pos = [i for i, subs in gold.items() if set(subs) & set(frame.semeval)]
         hit = [i for i in pos if frame.id in pred[i]]
-        rows.append({
-            "frame": frame.id, "semeval_subnarratives": list(frame.semeval), "gold_documents": len(pos),
-            "recall": round(len(hit) / len(pos), 3) if pos else None,
-            "documents_tagged": sum(frame.id in p for p in pred.values()),
-        })  # fmt: skip
+        rows.append(
+            {
+                "frame": frame.id,
+                "semeval_subnarratives": list(frame.semeval),
+                "gold_documents": len(pos),
+                "recall": round(len(hit) / len(pos), 3) if pos else None,
+                "documents_tagged": sum(frame.id in p for p in pred.values()),
+            }
+        )
     cc = [i for i in gold if i.startswith("EN_CC_")]
     ua_other = [i for i, subs in gold.items() if i.startswith("EN_UA_") and set(subs) <= {"Other"}]
     ua_framed = [

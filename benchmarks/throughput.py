@@ -272,34 +272,52 @@ def main() -> None:
         c1, rss1 = med(lambda x: x["r1"]["cpu"]), med(lambda x: x["r1"]["maxrss_kb"])
         r1 = reps[-1]["r1"]
         res["tag_1_worker"] = {
-            "seconds": round(w1, 2), "engine_seconds": round(e1, 2), "words_per_second": round(n_words / w1),
-            "engine_words_per_second": round(n_words / e1), "peak_rss_mb": round(rss1 / 1024, 1),
-            "output_rows": r1["output_rows"], "cpu_seconds": round(c1, 1), "words_per_cpu_second": round(n_words / c1),
+            "seconds": round(w1, 2),
+            "engine_seconds": round(e1, 2),
+            "words_per_second": round(n_words / w1),
+            "engine_words_per_second": round(n_words / e1),
+            "peak_rss_mb": round(rss1 / 1024, 1),
+            "output_rows": r1["output_rows"],
+            "cpu_seconds": round(c1, 1),
+            "words_per_cpu_second": round(n_words / c1),
             "seconds_each": [round(x["r1"]["wall"], 2) for x in reps],
-            "load_average_before_after": [min(x["r1"]["load"][0] for x in reps), max(x["r1"]["load"][1] for x in reps)],
-        }  # fmt: skip
+            "load_average_before_after": [
+                min(x["r1"]["load"][0] for x in reps),
+                max(x["r1"]["load"][1] for x in reps),
+            ],
+        }
         print("tag, 1 worker:", res["tag_1_worker"], flush=True)
 
         w2, e2 = med(lambda x: x["r2"]["wall"]), med(lambda x: x["r2"]["engine_seconds"])
         speedup_2 = med(lambda x: x["r1"]["wall"] / x["r2"]["wall"])
         res["tag_2_workers"] = {
-            "seconds": round(w2, 2), "engine_seconds": round(e2, 2), "words_per_second": round(n_words / w2),
+            "seconds": round(w2, 2),
+            "engine_seconds": round(e2, 2),
+            "words_per_second": round(n_words / w2),
             "speedup": round(speedup_2, 3),
-            "engine_speedup": round(med(lambda x: x["r1"]["engine_seconds"] / x["r2"]["engine_seconds"]), 2),
+            "engine_speedup": round(
+                med(lambda x: x["r1"]["engine_seconds"] / x["r2"]["engine_seconds"]), 2
+            ),
             "cpu_seconds": round(med(lambda x: x["r2"]["cpu"]), 1),
             "seconds_each": [round(x["r2"]["wall"], 2) for x in reps],
-            "load_average_before_after": [min(x["r2"]["load"][0] for x in reps), max(x["r2"]["load"][1] for x in reps)],
-        }  # fmt: skip
+            "load_average_before_after": [
+                min(x["r2"]["load"][0] for x in reps),
+                max(x["r2"]["load"][1] for x in reps),
+            ],
+        }
         print("tag, 2 workers:", res["tag_2_workers"], flush=True)
         tag_vs_tok = med(lambda x: x["tok"] / x["r1"]["wall"])
         tag_vs_tok_cpu = med(lambda x: x["tok_cpu"] / x["r1"]["cpu"])
 
         r4 = run_tag(big, tmp / "o4.parquet", 1, model)
         res[f"tag_1_worker_{args.scale}x"] = {
-            "seconds": round(r4["wall"], 2), "engine_seconds": r4["engine_seconds"],
-            "words_per_second": round(args.scale * n_words / r4["wall"]), "peak_rss_mb": round(r4["maxrss_kb"] / 1024, 1),
-            "cpu_seconds": round(r4["cpu"], 1), "load_average_before_after": r4["load"],
-        }  # fmt: skip
+            "seconds": round(r4["wall"], 2),
+            "engine_seconds": r4["engine_seconds"],
+            "words_per_second": round(args.scale * n_words / r4["wall"]),
+            "peak_rss_mb": round(r4["maxrss_kb"] / 1024, 1),
+            "cpu_seconds": round(r4["cpu"], 1),
+            "load_average_before_after": r4["load"],
+        }
         print(f"tag, 1 worker, {args.scale}x:", res[f"tag_1_worker_{args.scale}x"], flush=True)
 
         if not args.no_textcat:

@@ -72,10 +72,14 @@ def main(argv: list[str] | None = None) -> dict:
         one = {"classifier__n_jobs": 1}
         configs += [
             ("semeval_en", sem, {"params": one}),
-            ("semeval_en_v1_calibration", sem, {"params": {**one, "classifier__calibration": "sigmoid"}}),
+            (
+                "semeval_en_v1_calibration",
+                sem,
+                {"params": {**one, "classifier__calibration": "sigmoid"}},
+            ),
             ("semeval_en_x2", _replicate(sem, 2), {"params": one}),
             ("semeval_en_x4", _replicate(sem, 4), {"params": one}),
-        ]  # fmt: skip
+        ]
     configs.append(
         (
             "default_corpus",

@@ -124,13 +124,20 @@ def explain(
             for mid, a, b in seg.document.hits
             if mid == f"cue:{lab}"
         ]
-        out.append({
-            "label": lab, "family": tax.parent(lab), "score": float(scores.get(lab, 0.0)),
-            "threshold": float(clf.thresholds_[lab]), "predicted": lab in doc["frames"],
-            "sentences": sents, "features": feats_top, "cues": cues,
-            "stance": (doc.get("stances") or {}).get(lab),
-            "stance_evidence": _stance_evidence(stance_contrib, stance_bias, j, names, top_k),
-        })  # fmt: skip
+        out.append(
+            {
+                "label": lab,
+                "family": tax.parent(lab),
+                "score": float(scores.get(lab, 0.0)),
+                "threshold": float(clf.thresholds_[lab]),
+                "predicted": lab in doc["frames"],
+                "sentences": sents,
+                "features": feats_top,
+                "cues": cues,
+                "stance": (doc.get("stances") or {}).get(lab),
+                "stance_evidence": _stance_evidence(stance_contrib, stance_bias, j, names, top_k),
+            }
+        )
     return Explanation(
         text=text,
         frames=list(doc["frames"]),

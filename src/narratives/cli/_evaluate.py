@@ -186,8 +186,15 @@ def evaluate(
             text_column=text_column,
             id_column=id_column,
         )
-        compare_models(res, res_old, "new (--model)", f"compared ({compare})", max(bootstrap, 1),
-                       seed, report_dir=output)  # fmt: skip
+        compare_models(
+            res,
+            res_old,
+            "new (--model)",
+            f"compared ({compare})",
+            max(bootstrap, 1),
+            seed,
+            report_dir=output,
+        )
     out.print(
         f"report written to {paths['html']} (also {paths['markdown'].name}, {paths['metrics'].name}, oof_predictions.jsonl)"
     )

@@ -95,12 +95,34 @@ def _write_sample(sample, path: Path, fmt: str, model, blind: bool) -> list[Path
     hints = {f: tax.frame(f).definition for f in tax.fine_labels}
     extra = [c for c in sample.columns if c not in _MODEL_COLS]
     version = f"narratives {model.manifest.get('name', 'model')}"
-    return export_tasks(sample, path, fmt, tax.fine_labels, tax.none_label, predictions=not blind,
-                        model_version=version, extra_fields=extra, hints=hints)  # fmt: skip
+    return export_tasks(
+        sample,
+        path,
+        fmt,
+        tax.fine_labels,
+        tax.none_label,
+        predictions=not blind,
+        model_version=version,
+        extra_fields=extra,
+        hints=hints,
+    )
 
 
-_MODEL_COLS = {"sample_id", "text", "model_frames", "model_stances", "model_stance", "scores", "evidence",
-               "families", "countries", "lang", "n_passages", "seed", "rank"}  # fmt: skip
+_MODEL_COLS = {
+    "sample_id",
+    "text",
+    "model_frames",
+    "model_stances",
+    "model_stance",
+    "scores",
+    "evidence",
+    "families",
+    "countries",
+    "lang",
+    "n_passages",
+    "seed",
+    "rank",
+}
 
 
 def _jsonable(v):
@@ -263,13 +285,24 @@ def validate(
     check_report_dir(output)
     m = _model(model)
     tax = m.taxonomy
-    res = validate_fn(tags, annotations, m.thresholds, frames=tax.fine_labels, fmt=fmt.value, by=by,
-                      level=level, min_group=min_group, none=tax.none_label)  # fmt: skip
+    res = validate_fn(
+        tags,
+        annotations,
+        m.thresholds,
+        frames=tax.fine_labels,
+        fmt=fmt.value,
+        by=by,
+        level=level,
+        min_group=min_group,
+        none=tax.none_label,
+    )
     paths = write_validation_report(res, output)
     print_adjusted(res)
     s = res["summary"]
-    out.print(f"{s['annotated']} annotations used, {s['rejected']} rejected; report written to {escape(str(paths['html']))} "
-              f"(also {paths['markdown'].name}, {paths['json'].name})")  # fmt: skip
+    out.print(
+        f"{s['annotated']} annotations used, {s['rejected']} rejected; report written to {escape(str(paths['html']))} "
+        f"(also {paths['markdown'].name}, {paths['json'].name})"
+    )
     if res["rejects"]:
         for r in res["rejects"][:5]:
             out.print(
@@ -326,16 +359,33 @@ def adjust_summary(report: Path) -> None:
     print_adjusted(read_report(report))
 
 
-def train_base(base_dir: Path | None, data: Path, output: Path, fmt: str, base_data: Path | None, holdout: float,
-               seed: int, repeat: int, name: str | None) -> None:  # fmt: skip
+def train_base(
+    base_dir: Path | None,
+    data: Path,
+    output: Path,
+    fmt: str,
+    base_data: Path | None,
+    holdout: float,
+    seed: int,
+    repeat: int,
+    name: str | None,
+) -> None:
     """``narratives train --base MODEL_DIR ANNOTATIONS -o NEW_DIR``."""
     from ..persistence import check_model_path
     from ..validation._retrain import HELDOUT_FILE, train_with_annotations
 
     check_model_path(output)
     base = _model(base_dir)
-    model, held = train_with_annotations(base, data, fmt=fmt if fmt != "auto" else "auto", base_data=base_data,
-                                         holdout=holdout, seed=seed, repeat=repeat, name=name)  # fmt: skip
+    model, held = train_with_annotations(
+        base,
+        data,
+        fmt=fmt if fmt != "auto" else "auto",
+        base_data=base_data,
+        holdout=holdout,
+        seed=seed,
+        repeat=repeat,
+        name=name,
+    )
     model.save(output)
     if len(held):
         import json
@@ -344,11 +394,15 @@ def train_base(base_dir: Path | None, data: Path, output: Path, fmt: str, base_d
             for rec in held.to_dict("records"):
                 fh.write(json.dumps(rec, ensure_ascii=False, default=_jsonable) + "\n")
     a = model.manifest["training_data"]["annotations"]
-    out.print(f"saved model to [bold]{escape(str(output))}[/]: {a['base_n']} base texts + {a['n_used']} annotations"
-              f" (x{a['repeat']}); {a['n_heldout']} held out in {escape(str(output / HELDOUT_FILE))}")  # fmt: skip
+    out.print(
+        f"saved model to [bold]{escape(str(output))}[/]: {a['base_n']} base texts + {a['n_used']} annotations"
+        f" (x{a['repeat']}); {a['n_heldout']} held out in {escape(str(output / HELDOUT_FILE))}"
+    )
     if len(held):
-        out.print(f"compare: narratives evaluate {escape(str(output / HELDOUT_FILE))} --model {escape(str(output))} "
-                  f"--compare {escape(str(base_dir or 'default'))} -o REPORT_DIR")  # fmt: skip
+        out.print(
+            f"compare: narratives evaluate {escape(str(output / HELDOUT_FILE))} --model {escape(str(output))} "
+            f"--compare {escape(str(base_dir or 'default'))} -o REPORT_DIR"
+        )
 
 
 def compare_models(
@@ -367,8 +421,14 @@ def compare_models(
     )
 
     def stats(rows):
-        return {"fine": level_stats([r["gold_fine"] for r in rows], [r["pred_fine"] for r in rows], labels, none),
-                "coarse": level_stats([r["gold_coarse"] for r in rows], [r["pred_coarse"] for r in rows], clabels, none)}  # fmt: skip
+        return {
+            "fine": level_stats(
+                [r["gold_fine"] for r in rows], [r["pred_fine"] for r in rows], labels, none
+            ),
+            "coarse": level_stats(
+                [r["gold_coarse"] for r in rows], [r["pred_coarse"] for r in rows], clabels, none
+            ),
+        }
 
     diff = paired_bootstrap(stats(rows_n), stats(rows_o), n_boot, seed)
     title = (
@@ -380,9 +440,15 @@ def compare_models(
         if not isinstance(d, dict) or "diff" not in d:
             continue
         old_v, new_v = res_old.get(metric), res_new.get(metric)
-        rows.append((metric, "" if old_v is None else f"{old_v:.3f}", "" if new_v is None else f"{new_v:.3f}",
-                     f"{d['diff']:+.3f} [{d.get('low', float('nan')):+.3f}, {d.get('high', float('nan')):+.3f}]",
-                     f"{d.get('p_value', float('nan')):.3f}"))  # fmt: skip
+        rows.append(
+            (
+                metric,
+                "" if old_v is None else f"{old_v:.3f}",
+                "" if new_v is None else f"{new_v:.3f}",
+                f"{d['diff']:+.3f} [{d.get('low', float('nan')):+.3f}, {d.get('high', float('nan')):+.3f}]",
+                f"{d.get('p_value', float('nan')):.3f}",
+            )
+        )
     if not out.is_terminal:  # pipes and files get a Markdown table, like evaluate's own
         md = [f"| {' | '.join(cols)} |", "|" + "---|" * len(cols)]
         md += [f"| {' | '.join(r)} |" for r in rows]

@@ -100,8 +100,14 @@ def plot_prevalence(
         for s in stances:
             sub = table if s is None else table[table["stance"] == s]
             vals = sub.groupby(name)["share"].sum().reindex(order).fillna(0.0).to_numpy()
-            ax.barh(y, vals * 100, left=left * 100, color=STANCE_COLOURS.get(s, "#4c72b0") if s else "#4c72b0",
-                    label=s if s else None, height=0.7)  # fmt: skip
+            ax.barh(
+                y,
+                vals * 100,
+                left=left * 100,
+                color=STANCE_COLOURS.get(s, "#4c72b0") if s else "#4c72b0",
+                label=s if s else None,
+                height=0.7,
+            )
             left += vals
         ax.set_yticks(y, [shorten(lab) for lab in order])
         ax.invert_yaxis()

@@ -235,8 +235,17 @@ def errors_table(
     for r in oof:
         g, p = set(r["gold_fine"]), set(r["pred_fine"])
         f1 = set_f1(g, p)
-        rows.append({"id": r["id"], "f1": round(f1, 3), "missed": sorted(g - p), "extra": sorted(p - g),
-                     "gold": sorted(g), "predicted": sorted(p), "_wrong": -len(g ^ p)})  # fmt: skip
+        rows.append(
+            {
+                "id": r["id"],
+                "f1": round(f1, 3),
+                "missed": sorted(g - p),
+                "extra": sorted(p - g),
+                "gold": sorted(g),
+                "predicted": sorted(p),
+                "_wrong": -len(g ^ p),
+            }
+        )
     out = pd.DataFrame(rows).sort_values(["f1", "_wrong", "id"], kind="stable").head(top)
     out = out.drop(columns="_wrong").reset_index(drop=True)
     return _with_snippets(out, data, snippet)

@@ -625,8 +625,14 @@ def _read_labelstudio(path: Path, frames, none) -> tuple[list[dict[str, Any]], l
                     stances[name[len("stance_") :]] = str(vals[0])
             labels = [f"{f}:{stances[f]}" if f in stances and f != none else f for f in chosen]
             extra_stance = [f for f in stances if f not in chosen]
-            rec = {**_design(d), "sample_id": str(sid), "text": d.get("text"), "_labels": labels,
-                   "annotator": a.get("completed_by"), "source_row": k}  # fmt: skip
+            rec = {
+                **_design(d),
+                "sample_id": str(sid),
+                "text": d.get("text"),
+                "_labels": labels,
+                "annotator": a.get("completed_by"),
+                "source_row": k,
+            }
             if extra_stance and not chosen:
                 rec["_labels"] = []
             rows.append(rec)
@@ -667,9 +673,16 @@ def _read_prodigy(path: Path, frames, none) -> tuple[list[dict[str, Any]], list[
                 )
             )
             continue
-        rows.append({**_design(nar), "sample_id": str(sid), "text": rec.get("text"),
-                     "_labels": list(rec.get("accept") or []),
-                     "annotator": rec.get("_annotator_id") or rec.get("_session_id"), "source_row": lineno})  # fmt: skip
+        rows.append(
+            {
+                **_design(nar),
+                "sample_id": str(sid),
+                "text": rec.get("text"),
+                "_labels": list(rec.get("accept") or []),
+                "annotator": rec.get("_annotator_id") or rec.get("_session_id"),
+                "source_row": lineno,
+            }
+        )
     return rows, rejects
 
 
@@ -712,8 +725,16 @@ def _read_doccano(path: Path, frames, none) -> tuple[list[dict[str, Any]], list[
         d.pop("user", None)
         if "doc_id" in d:
             d["id"] = d.pop("doc_id")
-        rows.append({**d, "sample_id": str(sid), "text": rec.get("text"), "_labels": labels,
-                     "annotator": rec.get("user"), "source_row": lineno})  # fmt: skip
+        rows.append(
+            {
+                **d,
+                "sample_id": str(sid),
+                "text": rec.get("text"),
+                "_labels": labels,
+                "annotator": rec.get("user"),
+                "source_row": lineno,
+            }
+        )
     return rows, rejects
 
 
@@ -742,8 +763,16 @@ def _read_csv(path: Path, frames, none) -> tuple[list[dict[str, Any]], list[Reje
             x.strip() for x in str(rec.get("labels", "")).replace(",", ";").split(";") if x.strip()
         ]
         d = {c: _num(v) for c, v in _design(rec).items()}
-        rows.append({**d, "sample_id": sid, "text": rec.get("text"), "_labels": labels,
-                     "annotator": rec.get("annotator") or None, "source_row": k})  # fmt: skip
+        rows.append(
+            {
+                **d,
+                "sample_id": sid,
+                "text": rec.get("text"),
+                "_labels": labels,
+                "annotator": rec.get("annotator") or None,
+                "source_row": k,
+            }
+        )
     return rows, rejects
 
 

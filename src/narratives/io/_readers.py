@@ -34,8 +34,16 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 FORMATS = ("auto", "jsonl", "csv", "parquet", "txt", "semeval")
-_EXT = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "csv",
-        ".parquet": "parquet", ".pq": "parquet", ".txt": "txt"}  # fmt: skip
+_EXT = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "txt",
+}
 
 
 @dataclass(slots=True)

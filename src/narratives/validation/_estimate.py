@@ -82,8 +82,10 @@ def mover_sum(weights, q, lo, hi) -> tuple[float, float]:
     """MOVER interval of ``sum w_g q_g`` (w_g >= 0) from the intervals of the q_g."""
     w, q, lo, hi = (np.asarray(x, dtype=float) for x in (weights, q, lo, hi))
     est = float((w * q).sum())
-    return (max(0.0, est - math.sqrt(float((w**2 * (q - lo) ** 2).sum()))),
-            min(1.0, est + math.sqrt(float((w**2 * (hi - q) ** 2).sum()))))  # fmt: skip
+    return (
+        max(0.0, est - math.sqrt(float((w**2 * (q - lo) ** 2).sum()))),
+        min(1.0, est + math.sqrt(float((w**2 * (hi - q) ** 2).sum()))),
+    )
 
 
 def mover_ratio(
@@ -225,9 +227,15 @@ def estimate_target(
             lo, hi = INTERVALS[interval](q, neff_fpc, level)
             qc = q
         info["+".join(names[k] for k in members)] = {
-            "units": int(Ng[g]), "share": Wg, "annotated": n_g, "effective_n": neff,
-            "true_share": q, "low": lo, "high": hi, "model_positive": is_pos,
-        }  # fmt: skip
+            "units": int(Ng[g]),
+            "share": Wg,
+            "annotated": n_g,
+            "effective_n": neff,
+            "true_share": q,
+            "low": lo,
+            "high": hi,
+            "model_positive": is_pos,
+        }
         cells.append((is_pos, Wg, qc, lo, hi))
     W = [c[1] for c in cells]
     est = float(sum(c[1] * c[2] for c in cells))
@@ -243,17 +251,32 @@ def estimate_target(
         )
         precision, precision_ci = A / Wpos, (Al / Wpos, Au / Wpos)
         B = sum(c[1] * c[2] for c in neg)
-        Bl, Bu = (mover_sum([c[1] for c in neg], [c[2] for c in neg], [c[3] for c in neg], [c[4] for c in neg])
-                  if neg else (0.0, 0.0))  # fmt: skip
+        Bl, Bu = (
+            mover_sum(
+                [c[1] for c in neg], [c[2] for c in neg], [c[3] for c in neg], [c[4] for c in neg]
+            )
+            if neg
+            else (0.0, 0.0)
+        )
         if A + B > 0:
             recall = A / (A + B)
             rl, ru = mover_ratio(B, Bl, Bu, A, Al, Au)  # misses per hit
             recall_ci = (1.0 / (1.0 + ru) if math.isfinite(ru) else 0.0, 1.0 / (1.0 + rl))
     res = Estimate(
-        raw=raw, corrected=est, low=lo, high=hi, precision=precision, precision_ci=precision_ci,
-        recall=recall, recall_ci=recall_ci, n_units=N, n_annotated=len(sample_index),
-        n_gold_positive=int(y.sum()), level=level, post_strata=info,
-    )  # fmt: skip
+        raw=raw,
+        corrected=est,
+        low=lo,
+        high=hi,
+        precision=precision,
+        precision_ci=precision_ci,
+        recall=recall,
+        recall_ci=recall_ci,
+        n_units=N,
+        n_annotated=len(sample_index),
+        n_gold_positive=int(y.sum()),
+        level=level,
+        post_strata=info,
+    )
     res.plan = plan_halving(info, level)
     return res
 

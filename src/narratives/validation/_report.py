@@ -68,12 +68,17 @@ def error_table(res: dict[str, Any]) -> pd.DataFrame:
     for r in res["errors"]:
         if r["stance"] != "any":
             continue
-        rows.append({
-            "frame": r["frame"], "annotated positive": r["gold_positive"],
-            "precision": _ci(r["precision"], r["precision_low"], r["precision_high"]),
-            "recall": _ci(r["recall"], r["recall_low"], r["recall_high"]),
-            "stance agreement": "" if r.get("stance_agreement") is None else f"{_pct(r['stance_agreement'], 0)} of {r['stance_agreement_n']}",
-        })  # fmt: skip
+        rows.append(
+            {
+                "frame": r["frame"],
+                "annotated positive": r["gold_positive"],
+                "precision": _ci(r["precision"], r["precision_low"], r["precision_high"]),
+                "recall": _ci(r["recall"], r["recall_low"], r["recall_high"]),
+                "stance agreement": ""
+                if r.get("stance_agreement") is None
+                else f"{_pct(r['stance_agreement'], 0)} of {r['stance_agreement_n']}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -90,11 +95,15 @@ def prevalence_table(
         if grouped == is_all and gcols:
             continue
         rec = {c: r[c] for c in gcols} if grouped else {}
-        rec.update({
-            "frame": r["frame"], "raw": _pct(r["raw"]),
-            "corrected": _ci(r["corrected"], r["low"], r["high"]),
-            "units": _num(r["units"]), "annotated": _num(r["annotated"]),
-        })  # fmt: skip
+        rec.update(
+            {
+                "frame": r["frame"],
+                "raw": _pct(r["raw"]),
+                "corrected": _ci(r["corrected"], r["low"], r["high"]),
+                "units": _num(r["units"]),
+                "annotated": _num(r["annotated"]),
+            }
+        )
         if grouped:
             rec["method"] = r["method"]
         else:
@@ -129,24 +138,35 @@ def _sections(res: dict[str, Any]) -> list[tuple[str, str, pd.DataFrame | None]]
     s = res["summary"]
     lvl = f"{round(100 * s['level'])}%"
     secs: list[tuple[str, str, pd.DataFrame | None]] = [
-        ("Model error on this corpus",
-         f"Per frame, the model's precision and recall measured on the annotated sample, design-weighted, with {lvl} intervals. "
-         "Stance agreement: the share of correctly found frames whose stance the model also got right.", error_table(res)),
-        ("Corrected prevalence",
-         f"Share of {s['unit']}s carrying each frame: raw (the model's count) and corrected with the measured error rates, "
-         f"with {lvl} intervals. 'more to halve the interval': the fewest extra annotations, placed where they help most "
-         "(by post-stratum: pos = units the model gives the frame, near = units just below its threshold, far = the rest); "
-         "'same design': extra annotations drawn like this sample.", prevalence_table(res, "any")),
-        ("Corrected prevalence, promoting stance",
-         f"Share of {s['unit']}s that promote each frame (the frame with stance 'promotes').", prevalence_table(res, "promotes")),
-    ]  # fmt: skip
+        (
+            "Model error on this corpus",
+            f"Per frame, the model's precision and recall measured on the annotated sample, design-weighted, with {lvl} intervals. "
+            "Stance agreement: the share of correctly found frames whose stance the model also got right.",
+            error_table(res),
+        ),
+        (
+            "Corrected prevalence",
+            f"Share of {s['unit']}s carrying each frame: raw (the model's count) and corrected with the measured error rates, "
+            f"with {lvl} intervals. 'more to halve the interval': the fewest extra annotations, placed where they help most "
+            "(by post-stratum: pos = units the model gives the frame, near = units just below its threshold, far = the rest); "
+            "'same design': extra annotations drawn like this sample.",
+            prevalence_table(res, "any"),
+        ),
+        (
+            "Corrected prevalence, promoting stance",
+            f"Share of {s['unit']}s that promote each frame (the frame with stance 'promotes').",
+            prevalence_table(res, "promotes"),
+        ),
+    ]
     if s["by"]:
-        secs.append((
-            f"Corrected prevalence by {', '.join(s['by'])}",
-            f"method 'domain': the group's own annotations (at least {s['min_group']}); 'pooled': the error rates of the "
-            "whole sample applied to the group's own counts (assumes the model errs alike in every group).",
-            prevalence_table(res, "any", grouped=True),
-        ))  # fmt: skip
+        secs.append(
+            (
+                f"Corrected prevalence by {', '.join(s['by'])}",
+                f"method 'domain': the group's own annotations (at least {s['min_group']}); 'pooled': the error rates of the "
+                "whole sample applied to the group's own counts (assumes the model errs alike in every group).",
+                prevalence_table(res, "any", grouped=True),
+            )
+        )
     d = pd.DataFrame([{"stratum": h, **v} for h, v in res["design"]["strata"].items()])
     secs.append(("Sample design", f"Estimator: {res['design']['estimator']}.", d))
     if res["rejects"]:
@@ -164,11 +184,13 @@ def _sections(res: dict[str, Any]) -> list[tuple[str, str, pd.DataFrame | None]]
 def render_markdown(res: dict[str, Any]) -> str:
     s = res["summary"]
     lines = [
-        "# Validation report", "",
+        "# Validation report",
+        "",
         f"- tags: `{s['tags']}` ({s['units']:,} {s['unit']}s; fingerprint {s['tags_fingerprint']})",
         f"- annotations: `{s['annotations']}` ({s['annotation_format']}): {s['annotated']} used, {s['rejected']} rejected; sample {s['run']}",
-        f"- intervals: {round(100 * s['level'])}%", "",
-    ]  # fmt: skip
+        f"- intervals: {round(100 * s['level'])}%",
+        "",
+    ]
     for title, text, df in _sections(res):
         lines += [f"## {title}", "", text, ""]
         if df is not None:
@@ -187,7 +209,7 @@ def render_html(res: dict[str, Any]) -> str:
         f"<li>tags: <code>{html.escape(s['tags'])}</code> ({s['units']:,} {s['unit']}s)</li>",
         f"<li>annotations: <code>{html.escape(s['annotations'])}</code> ({s['annotation_format']}): {s['annotated']} used, {s['rejected']} rejected</li>",
         f"<li>intervals: {round(100 * s['level'])}%</li></ul>",
-    ]  # fmt: skip
+    ]
     for title, text, df in _sections(res):
         parts.append(f"<h2>{html.escape(title)}</h2><p>{html.escape(text)}</p>")
         if df is not None:

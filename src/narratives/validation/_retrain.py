@@ -176,8 +176,14 @@ def train_with_annotations(
         len(held),
     )
     combined = LabelledData(frame, tax, [], f"{base_ld.source} + {ann.source}")
-    model = train(combined, taxonomy=tax, seed=seed, unit=base.training_unit, params=_base_params(base),
-                  name=name or f"{base.manifest.get('name', 'model')}+annotations")  # fmt: skip
+    model = train(
+        combined,
+        taxonomy=tax,
+        seed=seed,
+        unit=base.training_unit,
+        params=_base_params(base),
+        name=name or f"{base.manifest.get('name', 'model')}+annotations",
+    )
     model.manifest["training_data"]["annotations"] = {
         "source": str(ann.source),
         "n_used": len(train_ann),

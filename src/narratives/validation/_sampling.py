@@ -98,8 +98,11 @@ def stratified_draw(
         if alloc[h]:
             idx = np.flatnonzero(inv == h)
             chosen.extend(rng.choice(idx, size=int(alloc[h]), replace=False).tolist())
-    return (np.array(chosen, dtype=int), dict(zip(names.tolist(), sizes.tolist(), strict=True)),
-            dict(zip(names.tolist(), alloc.tolist(), strict=True)))  # fmt: skip
+    return (
+        np.array(chosen, dtype=int),
+        dict(zip(names.tolist(), sizes.tolist(), strict=True)),
+        dict(zip(names.tolist(), alloc.tolist(), strict=True)),
+    )
 
 
 def _allocate(sizes: np.ndarray, sds: np.ndarray, n: int) -> np.ndarray:

@@ -30,8 +30,23 @@ __all__ = ["NON_TEXT_FLAGS", "Units", "load_units", "units_from_frame"]
 
 NON_TEXT_FLAGS = ("boilerplate", "heading")
 _NONE = ("none", "Other")
-_MODEL_COLUMNS = {"frames", "families", "stance", "stances", "scores", "evidence", "countries",
-                  "lang", "flag", "n_passages", "passage", "start", "end", "text", "id"}  # fmt: skip
+_MODEL_COLUMNS = {
+    "frames",
+    "families",
+    "stance",
+    "stances",
+    "scores",
+    "evidence",
+    "countries",
+    "lang",
+    "flag",
+    "n_passages",
+    "passage",
+    "start",
+    "end",
+    "text",
+    "id",
+}
 
 
 @dataclass

@@ -85,8 +85,10 @@ def match_annotations(units: Units, ann: Annotations) -> tuple[pd.DataFrame, lis
         why = None
         fp = r.get("tags_fingerprint")
         if fp is not None and str(fp) != units.fingerprint:
-            why = (f"from a sample of another tag run (tags fingerprint {fp}, this tag output {units.fingerprint}): "
-                   "draw the sample from these tags, or validate against the tags it was drawn from")  # fmt: skip
+            why = (
+                f"from a sample of another tag run (tags fingerprint {fp}, this tag output {units.fingerprint}): "
+                "draw the sample from these tags, or validate against the tags it was drawn from"
+            )
         elif sid not in pos:
             why = f"id {sid!r} is not a {units.unit} of {units.source}"
         elif r.get("strategy") not in (None, "validate"):
@@ -260,10 +262,22 @@ def validate(
             rec["stance_agreement"] = float(np.dot(wt, agree) / wt.sum()) if len(wt) else None
             rec["stance_agreement_n"] = int(tp.sum())
         errors.append(rec)
-        prevalence.append({**dict.fromkeys(gcols, "(all)"), "frame": frame, "stance": stance,
-                           "units": e.n_units, "raw": e.raw, "corrected": e.corrected, "low": e.low, "high": e.high,
-                           "method": "design", "annotated": e.n_annotated,
-                           "more_to_halve": e.plan.get("targeted"), "more_to_halve_same_design": e.plan.get("same_design")})  # fmt: skip
+        prevalence.append(
+            {
+                **dict.fromkeys(gcols, "(all)"),
+                "frame": frame,
+                "stance": stance,
+                "units": e.n_units,
+                "raw": e.raw,
+                "corrected": e.corrected,
+                "low": e.low,
+                "high": e.high,
+                "method": "design",
+                "annotated": e.n_annotated,
+                "more_to_halve": e.plan.get("targeted"),
+                "more_to_halve_same_design": e.plan.get("same_design"),
+            }
+        )
         if keys is not None:
             skeys = keys.to_numpy()
             for key in sorted(set(skeys)):
@@ -285,10 +299,22 @@ def validate(
                 else:
                     est, lo, hi = _synthetic(e, g[mask], pos_d[idx[sel][in_d]], y[sel][in_d])
                     method, more = "pooled", None
-                prevalence.append({**vals, "frame": frame, "stance": stance, "units": int(mask.sum()),
-                                   "raw": float((g[mask] <= 1).mean()), "corrected": est, "low": lo, "high": hi,
-                                   "method": method, "annotated": int(in_d.sum()), "more_to_halve": more,
-                                   "more_to_halve_same_design": None})  # fmt: skip
+                prevalence.append(
+                    {
+                        **vals,
+                        "frame": frame,
+                        "stance": stance,
+                        "units": int(mask.sum()),
+                        "raw": float((g[mask] <= 1).mean()),
+                        "corrected": est,
+                        "low": lo,
+                        "high": hi,
+                        "method": method,
+                        "annotated": int(in_d.sum()),
+                        "more_to_halve": more,
+                        "more_to_halve_same_design": None,
+                    }
+                )
     strata_ann = rows.groupby("stratum").size().to_dict()
     strata_size = rows.groupby("stratum")["stratum_size"].first().to_dict()
     strata_n = rows.groupby("stratum")["stratum_sample_size"].first().to_dict()
@@ -333,10 +359,20 @@ def _row(e: Estimate) -> dict[str, Any]:
     pc = e.precision_ci or (None, None)
     rc = e.recall_ci or (None, None)
     return {
-        "raw": e.raw, "corrected": e.corrected, "low": e.low, "high": e.high,
-        "precision": e.precision, "precision_low": pc[0], "precision_high": pc[1],
-        "recall": e.recall, "recall_low": rc[0], "recall_high": rc[1] if rc[1] is None or math.isfinite(rc[1]) else None,
-        "annotated": e.n_annotated, "gold_positive": e.n_gold_positive,
-        "more_to_halve": e.plan.get("targeted"), "more_to_halve_same_design": e.plan.get("same_design"),
-        "more_to_halve_where": e.plan.get("by_post_stratum"), "post_strata": e.post_strata,
-    }  # fmt: skip
+        "raw": e.raw,
+        "corrected": e.corrected,
+        "low": e.low,
+        "high": e.high,
+        "precision": e.precision,
+        "precision_low": pc[0],
+        "precision_high": pc[1],
+        "recall": e.recall,
+        "recall_low": rc[0],
+        "recall_high": rc[1] if rc[1] is None or math.isfinite(rc[1]) else None,
+        "annotated": e.n_annotated,
+        "gold_positive": e.n_gold_positive,
+        "more_to_halve": e.plan.get("targeted"),
+        "more_to_halve_same_design": e.plan.get("same_design"),
+        "more_to_halve_where": e.plan.get("by_post_stratum"),
+        "post_strata": e.post_strata,
+    }
