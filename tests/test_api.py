@@ -65,11 +65,3 @@ def test_taxonomy_roundtrip(tmp_path):
         narratives.Taxonomy.load(bad)
 
 
-def test_registry_names():
-    for name in (
-        "narratives.Preprocessor.v1",
-        "narratives.TfidfFeatures.v1",
-        "narratives.LinearClassifier.v1",
-        "narratives.Pipeline.v1",
-    ):
-        assert narratives.registry.architectures.get(name)

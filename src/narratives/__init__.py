@@ -2,7 +2,7 @@
 
 Public API
 ----------
-load, train, evaluate, make_pipeline, NarrativeModel, NarrativePipeline, Taxonomy, registry and
+load, train, evaluate, make_pipeline, NarrativeModel, NarrativePipeline, Taxonomy and
 the exception classes. Stages live in :mod:`narratives.preprocessing`, :mod:`narratives.features`
 and :mod:`narratives.model`; I/O in :mod:`narratives.io`; persistence in
 :mod:`narratives.persistence`; corpus-scale tagging in :mod:`narratives.engine`; metrics and
@@ -23,7 +23,6 @@ from ._exceptions import (
 )
 from ._explain import Explanation, highlight
 from ._model import NarrativeModel
-from ._registry import registry
 from ._taxonomy import Frame, Taxonomy
 from ._version import __version__
 from .evaluation import evaluate
@@ -51,6 +50,5 @@ __all__ = [
     "highlight",
     "load",
     "make_pipeline",
-    "registry",
     "train",
 ]

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from .._registry import registry
 from .._taxonomy import Taxonomy
 from ..features import NarrativeFeatures
 from ..preprocessing import Preprocessor, Processed
@@ -118,7 +117,6 @@ class NarrativePipeline(Pipeline):
         return bool(processed.cues) and bool(cue_actors.intersection(processed.actors))
 
 
-@registry.architectures.register("narratives.Pipeline.v1")
 def make_pipeline(taxonomy: Any = None, memory: Any = None, **params: Any) -> NarrativePipeline:
     """Build the default, unfitted pipeline for a taxonomy.
 
@@ -134,12 +132,9 @@ def make_pipeline(taxonomy: Any = None, memory: Any = None, **params: Any) -> Na
     tax = _as_taxonomy(taxonomy).to_dict()
     pipe = NarrativePipeline(
         [
-            ("preprocess", registry.architectures.get("narratives.Preprocessor.v1")(taxonomy=tax)),
-            ("features", registry.architectures.get("narratives.TfidfFeatures.v1")(taxonomy=tax)),
-            (
-                "classifier",
-                registry.architectures.get("narratives.LinearClassifier.v1")(taxonomy=tax),
-            ),
+            ("preprocess", Preprocessor(taxonomy=tax)),
+            ("features", NarrativeFeatures(taxonomy=tax)),
+            ("classifier", NarrativeClassifier(taxonomy=tax)),
         ],
         memory=memory,
     )
@@ -147,7 +142,3 @@ def make_pipeline(taxonomy: Any = None, memory: Any = None, **params: Any) -> Na
         pipe.set_params(**params)
     return pipe
 
-
-registry.architectures.register("narratives.Preprocessor.v1", func=Preprocessor)
-registry.architectures.register("narratives.TfidfFeatures.v1", func=NarrativeFeatures)
-registry.architectures.register("narratives.LinearClassifier.v1", func=NarrativeClassifier)
