@@ -12,6 +12,8 @@ Reports, for any model:
   share of Ukraine-war documents labelled ``Other`` and of climate documents given a frame (and a
   promoting frame), and micro precision/recall of the frames crosswalked to SemEval
   subnarratives (taxonomy.yaml ``semeval:``) on the Ukraine-war documents;
+- the written analysis and fact-check articles of data/articles (not training data): the share
+  of the frames they discuss that is found, and found with stance ``reports``;
 - EUvsDisinfo case titles 2015-2018 (evaluation only, ../shared): per-keyword recall through
   benchmarks/crosswalks/euvsdisinfo.yaml, the share of off-topic claims given a frame and the
   share of framed claims called ``promotes``.
@@ -206,6 +208,36 @@ def euvsdisinfo_part(model) -> dict | None:
     }
 
 
+def articles_part(model) -> dict | None:
+    """The written analysis and fact-check articles of data/articles/analysis: every frame an
+    article discusses should be found, with stance ``reports``."""
+    folder = ROOT / "data" / "articles" / "analysis"
+    if not (folder / "labels.jsonl").is_file():
+        return None
+    labels = [json.loads(x) for x in (folder / "labels.jsonl").read_text().splitlines() if x]
+    texts = [(folder / r["file"]).read_text(encoding="utf-8") for r in labels]
+    tagged = model.tag(texts, unit="document")
+    pred = frame_stances(tagged, model.taxonomy.none_label)
+    gold_n = found = reported = extra = 0
+    promoted = []
+    for r, p in zip(labels, pred, strict=True):
+        gold = r["frames_discussed"]
+        gold_n += len(gold)
+        found += sum(f in p for f in gold)
+        reported += sum(p.get(f) == "reports" for f in gold)
+        extra += sum(f not in gold for f in p)
+        promoted += [f"{r['file']}:{f}" for f, st in p.items() if st == "promotes"]
+    return {
+        "articles": len(labels),
+        "frames_discussed": gold_n,
+        "found": _r(found / gold_n),
+        "found_with_reports": _r(reported / gold_n),
+        "extra_frames": extra,
+        "articles_with_a_promoting_frame": len({x.split(":")[0] for x in promoted}),
+        "promoting_frames": promoted,
+    }
+
+
 TARGETS = [
     ("semeval", "ua_other_given_a_frame", "<=", 0.25),
     ("semeval", "ua_other_given_a_promoting_frame", "<=", 0.10),
@@ -218,6 +250,8 @@ TARGETS = [
     ("real", "current_events_region_held_out.given_a_promoting_frame", "<=", 0.02),
     ("real", "macro_f1_frames_present", ">=", 0.65),
     ("real", "stance_accuracy_on_found_frames", ">=", 0.85),
+    ("articles", "found", ">=", 1.0),
+    ("articles", "found_with_reports", ">=", 1.0),
 ]
 
 
@@ -292,6 +326,7 @@ def main(argv: list[str] | None = None) -> dict:
         "real": real_part(model),
         "semeval": semeval_part(model),
         "euvsdisinfo": euvsdisinfo_part(model),
+        "articles": articles_part(model),
     }
     res["seconds"] = round(time.perf_counter() - t0, 1)
     out = ROOT / "benchmarks" / "results"
