@@ -25,7 +25,7 @@ from ._baselines import CrossFittedThresholds, make_baseline
 from ._bootstrap import LevelStats, bootstrap_ci, level_stats, paired_bootstrap
 from ._folds import make_folds
 from ._metrics import binarize, label_space, normalise_sets
-from ._scoring import _score, gold_coarse
+from ._scoring import Level, _score, gold_coarse
 from ._systems import OURS, FixedModel, NarrativesSystem, Predictions
 from ._thresholds import tune_thresholds
 
@@ -174,15 +174,9 @@ def evaluate(
     for s in systems:
         p = outputs[s.name]
         m = _score(
-            gold_f,
-            p.fine,
-            gold_c,
-            p.coarse,
-            labels_f,
-            labels_c,
+            Level(gold_f, p.fine, labels_f, p.proba_fine),
+            Level(gold_c, p.coarse, labels_c, p.proba_coarse),
             none,
-            p.proba_fine,
-            p.proba_coarse,
             p.probabilistic,
             gold_stance,
             p.stance,

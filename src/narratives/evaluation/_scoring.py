@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +35,30 @@ def _pad(P: np.ndarray | None, n_cols: int) -> np.ndarray | None:
     return P
 
 
+@dataclass(frozen=True)
+class Level:
+    """One level (fine or coarse) to score: gold and predicted label sets, the label space and,
+    optionally, scores (n_documents, n_labels) in label-space order."""
+
+    gold: list[list[str]]
+    pred: list[list[str]]
+    labels: list[str]
+    proba: np.ndarray | None = None
+
+
 def _score(
-    gold_f: list[list[str]],
-    pred_f: list[list[str]],
-    gold_c: list[list[str]],
-    pred_c: list[list[str]],
-    labels_f: list[str],
-    labels_c: list[str],
+    fine_level: Level,
+    coarse_level: Level,
     none: str,
-    proba_f: np.ndarray | None = None,
-    proba_c: np.ndarray | None = None,
     probabilistic: bool = True,
     gold_stance: list[Any] | None = None,
     pred_stance: list[Any] | None = None,
 ) -> dict[str, Any]:
-    Pf, Pc = _pad(proba_f, len(labels_f)), _pad(proba_c, len(labels_c))
-    fine = set_scores(gold_f, pred_f, labels_f, none, Pf)
-    coarse = set_scores(gold_c, pred_c, labels_c, none, Pc)
+    gold_f, labels_f = fine_level.gold, fine_level.labels
+    gold_c, labels_c = coarse_level.gold, coarse_level.labels
+    Pf, Pc = _pad(fine_level.proba, len(labels_f)), _pad(coarse_level.proba, len(labels_c))
+    fine = set_scores(gold_f, fine_level.pred, labels_f, none, Pf)
+    coarse = set_scores(gold_c, coarse_level.pred, labels_c, none, Pc)
     out: dict[str, Any] = {"n_documents": len(gold_f)}
     for key in (
         "f1_samples",
@@ -113,15 +121,9 @@ def score_predictions(
     lf = label_space(taxonomy.fine_labels, gold_fine, pred_fine, none=none)
     lc = label_space(taxonomy.coarse_labels, gold_coarse, pred_coarse, none=none)
     return _score(
-        gold_fine,
-        pred_fine,
-        gold_coarse,
-        pred_coarse,
-        lf,
-        lc,
+        Level(gold_fine, pred_fine, lf, proba_fine),
+        Level(gold_coarse, pred_coarse, lc, proba_coarse),
         none,
-        proba_fine,
-        proba_coarse,
         True,
         gold_stance,
         pred_stance,
@@ -160,7 +162,7 @@ def score_semeval_files(gold: str | Path, pred: str | Path, none: str = "Other")
     pc = [p[i][0] if i in p else [] for i in ids]
     lf = label_space([], gf, pf, none=none)
     lc = label_space([], gc, pc, none=none)
-    res = _score(gf, pf, gc, pc, lf, lc, none)
+    res = _score(Level(gf, pf, lf), Level(gc, pc, lc), none)
     f1f, f1c = f1_per_document(gf, pf), f1_per_document(gc, pc)
     res.update(
         f1_samples_fine=float(f1f.mean()) if len(f1f) else 0.0,
