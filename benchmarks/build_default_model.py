@@ -107,7 +107,17 @@ def main() -> dict:
     pfam = [[c for c in fa if c != none] for fa in dec["families"]]
     per_fam = per_label_scores(fams, pfam, model.taxonomy.coarse_labels)
     framed = test_df["frames"].map(len) > 0
-    head = np.where(dec["stance_proba"] >= 0.5, "promotes", "reports")
+    # The stance head scored on the gold frames of each framed passage (promotes when it
+    # promotes any of them: the corpus has one stance per passage).
+    fidx = {f: j for j, f in enumerate(labels)}
+    head = np.array(
+        [
+            "promotes"
+            if any(dec.stance_frames[i, fidx[f]] >= 0.5 for f in fr if f in fidx)
+            else "reports"
+            for i, fr in enumerate(test_df["frames"])
+        ]
+    )
     stance_head = float(
         (head[framed.to_numpy()] == test_df.loc[framed, "stance"].to_numpy()).mean()
     )
@@ -176,6 +186,7 @@ def main() -> dict:
             for k, v in per_fam.items()
         },
     }
+    results["top_features"] = top_features(model)
     out = Path(os.environ.get("NARRATIVES_MODEL_OUT", ROOT / "models" / "default"))
     model.manifest["description"] = (
         "Default narratives model: 13 pro-Kremlin narrative frames in 5 families plus stance per "
@@ -194,6 +205,19 @@ def main() -> dict:
     )
     print(json.dumps({k: v for k, v in results.items() if not k.startswith("per_")}, indent=2))
     return results
+
+
+def top_features(model, k: int = 12) -> dict[str, list[str]]:
+    """Per frame, the features with the largest positive weights in its label model (what the
+    model card shows, so that country-name shortcuts are visible)."""
+    clf = model.pipeline.classifier
+    names = model.pipeline.named_steps["features"].get_feature_names_out()
+    out = {}
+    for j, frame in enumerate(clf.fine_labels_):
+        coef = clf.coef_for(j)
+        if coef is not None:
+            out[frame] = [str(names[i]) for i in np.argsort(-coef)[:k] if coef[i] > 0]
+    return out
 
 
 def card_extra(r: dict) -> str:
@@ -231,6 +255,33 @@ def card_extra(r: dict) -> str:
         lines.append(
             f"| {k} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |"
         )
+    if r.get("top_features"):
+        lines += [
+            "",
+            "## Top features per frame",
+            "",
+            "The largest positive weights of each frame's model (word and lemma n-grams, `char:`",
+            "character n-grams, `cue:` cue phrases, `actor:` gazetteer names, `stance:` stance cues).",
+            (
+                "No `actor:` (country or leader name) feature is among them for any frame."
+                if not any(x.startswith("actor:") for v in r["top_features"].values() for x in v)
+                else "Frames with an `actor:` feature among them: "
+                + ", ".join(
+                    f
+                    for f, v in r["top_features"].items()
+                    if any(x.startswith("actor:") for x in v)
+                )
+                + "."
+            ),
+            "",
+            "| frame | top features |",
+            "|---|---|",
+        ]
+        for f, feats in r["top_features"].items():
+            lines.append(f"| {f} | {', '.join(f'`{x}`' for x in feats)} |")
+    real = ROOT / "benchmarks" / "results" / "real_text.md"
+    if real.is_file():
+        lines += ["", real.read_text(encoding="utf-8").strip()]
     gen = ROOT / "benchmarks" / "results" / "semeval_generalisation.md"
     if gen.is_file():
         lines += ["", gen.read_text(encoding="utf-8").strip()]

@@ -63,5 +63,3 @@ def test_taxonomy_roundtrip(tmp_path):
     bad.write_text("frames: [{id: a}]")
     with pytest.raises(narratives.TaxonomyError):
         narratives.Taxonomy.load(bad)
-
-

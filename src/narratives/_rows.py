@@ -184,9 +184,7 @@ def _aggregate(clf, dec: Decision, ks: list[int], pidx: list[int], relevant: boo
         carriers[fine[j]] = [int(pidx[r]) for r in rows]
         s = S[rows, j]
         s = s[~np.isnan(s)]
-        stances[fine[j]] = (
-            "unknown" if not len(s) else "promotes" if s.mean() >= 0.5 else "reports"
-        )
+        stances[fine[j]] = "unknown" if not len(s) else "promotes" if s.mean() >= 0.5 else "reports"
     fam_hits = {clf.parents_[f] for f in frames}
     if frames:
         for k in ks:

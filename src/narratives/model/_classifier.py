@@ -21,9 +21,9 @@ from .._exceptions import InputError
 from .._internal.vocab import STANCES
 from ..preprocessing._preprocessor import _as_taxonomy
 from ._calibration import fit_sigmoid
+from ._decision import Decision
 from ._open_world import cap_thresholds, negative_scores
 from ._stance import fit_stance_head, frame_stances, pair_matrix, stance_pairs
-from ._decision import Decision
 
 __all__ = ["STANCES", "NarrativeClassifier"]
 

@@ -57,7 +57,7 @@ def document_decisions(
     out = np.zeros(P.shape[1], dtype=bool)
     if not n:
         return out
-    over = P >= thresholds
+    over = thresholds <= P
     k = over.sum(axis=0)
     for j in np.flatnonzero(k):
         q_t = float(tail(neg[:, j], thresholds[j]))

@@ -141,4 +141,3 @@ def make_pipeline(taxonomy: Any = None, memory: Any = None, **params: Any) -> Na
     if params:
         pipe.set_params(**params)
     return pipe
-

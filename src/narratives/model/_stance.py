@@ -48,7 +48,13 @@ def pair_matrix(X: Any, rows: np.ndarray, cols: np.ndarray, n_labels: int) -> sp
 
 
 def fit_stance_head(
-    X: Any, rows: np.ndarray, cols: np.ndarray, target: np.ndarray, n_labels: int, C: float, seed: int
+    X: Any,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    target: np.ndarray,
+    n_labels: int,
+    C: float,
+    seed: int,
 ) -> LogisticRegression:
     est = LogisticRegression(
         C=C, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=seed
@@ -67,9 +73,7 @@ def frame_stances(
         if np.isnan(stance_frames[r]).all() and len(js):
             per = dict.fromkeys((labels[j] for j in js), "unknown")
         else:
-            per = {
-                labels[j]: "promotes" if stance_frames[r, j] >= 0.5 else "reports" for j in js
-            }
+            per = {labels[j]: "promotes" if stance_frames[r, j] >= 0.5 else "reports" for j in js}
         stances.append(per)
         values = set(per.values())
         overall.append(

@@ -59,7 +59,9 @@ def fit_pipeline(
     )
     stance = df["stance"].tolist() if df["stance"].notna().any() else None
     open_world = (
-        df["open_world"].fillna(False).astype(bool).to_numpy() if "open_world" in df.columns else None
+        df["open_world"].fillna(False).astype(bool).to_numpy()
+        if "open_world" in df.columns
+        else None
     )
     log.info(
         "training on %d texts (%d near-duplicate groups), unit=%s",
