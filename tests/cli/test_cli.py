@@ -113,7 +113,7 @@ def test_rejects_file_and_exit_code(capsys, tmp_path, tiny_model_dir):
     code, _stdout, _ = run(capsys, "tag", src, "-o", out, "--model", tiny_model_dir)
     assert code == 1
     rejects = [
-        json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()
+        json.loads(line) for line in (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()
     ]
     reasons = {r["row"]: r["reason"] for r in rejects}
     assert set(reasons) == {2, 3, 4, 5, 6}

@@ -110,7 +110,7 @@ def test_rejects_survive_a_resume(tmp_path, model, monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             tag_file(src, out, model, chunk_rows=4)
     s = tag_file(src, out, model, chunk_rows=4, resume=True)
-    rej = [json.loads(x) for x in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
+    rej = [json.loads(x) for x in (tmp_path / "out.jsonl.rejects.jsonl").read_text().splitlines()]
     assert [r["row"] for r in rej] == [3, 16] and s.rejected == 2 and s.documents == 18
     ids = [json.loads(x)["id"] for x in out.read_text().splitlines()]
     assert set(ids) == {r["id"] for i, r in enumerate(rows) if i not in (2, 15)}

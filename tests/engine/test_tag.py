@@ -22,7 +22,7 @@ def read_out(path: Path) -> pd.DataFrame:
 
 
 def rejects(out: Path) -> list[dict]:
-    p = out.with_name(out.name.rsplit(".", 1)[0] + ".rejects.jsonl")
+    p = out.with_name(out.name + ".rejects.jsonl")
     return [json.loads(line) for line in p.read_text().splitlines()] if p.exists() else []
 
 
@@ -196,8 +196,8 @@ def test_input_columns_that_vary_between_chunks_are_united(tmp_path, model):
 
 def test_a_stale_rejects_file_is_removed(tmp_path, model, corpus):
     out = tmp_path / "out.jsonl"
-    stale = tmp_path / "out.rejects.jsonl"
-    stale.write_text('{"id": "old"}\n')
+    stale = tmp_path / "out.jsonl.rejects.jsonl"
+    stale.write_text('{"id": "old", "row": 1, "reason": "text is missing (null)", "source": "x"}\n')
     s = tag_file(corpus, out, model)
     assert s.rejects is None and not stale.exists()
 

@@ -48,7 +48,7 @@ def read_rows(path: Path) -> list[dict]:
 
 
 def rejects_of(out: Path) -> list[dict]:
-    return read_rows(out.with_name(out.name.rsplit(".", 1)[0] + ".rejects.jsonl"))
+    return read_rows(out.with_name(out.name + ".rejects.jsonl"))
 
 
 def assert_nothing_lost(out: Path, expected: dict) -> None:

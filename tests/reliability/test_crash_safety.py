@@ -98,7 +98,7 @@ def test_sigkill_mid_run_leaves_no_file_under_the_final_name(
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert out.read_bytes() == previous  # the earlier output is untouched, not truncated
-    assert not (tmp_path / "tags.rejects.jsonl").exists()
+    assert not (tmp_path / f"tags.{ext}.rejects.jsonl").exists()
     assert {p.name for p in tmp_path.iterdir()} == {f"tags.{ext}", f"tags.{ext}.partial"}
 
 
@@ -176,7 +176,7 @@ def test_no_partial_files_after_a_successful_run(tmp_path, tiny_model_dir, tiny_
         main(["tag", str(src), "-o", str(tmp_path / "o.parquet"), "--model", str(tiny_model_dir)])
         == 1
     )
-    assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "o.parquet", "o.rejects.jsonl"]
+    assert sorted(os.listdir(tmp_path)) == ["in.jsonl", "o.parquet", "o.parquet.rejects.jsonl"]
 
 
 # ------------------------------------------------------------------ never destroy what is not a model

@@ -19,7 +19,7 @@ def main() -> None:
     ``os._exit``: the interpreter's own teardown of a tagging run's heap (model, spaCy
     vocabulary, caches) is a noticeable pause that only frees memory the operating system
     reclaims anyway.
-    A bug still raises (with its traceback) and exits the normal way.
+    A bug exits 70 with one line naming the log file that holds its traceback.
     """
     code = _main()
     try:

@@ -70,10 +70,11 @@ def _usage_error_line(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: user errors print one line and exit with their code; bugs show a traceback.
+    """Entry point: user errors print one line and exit with their code; so do bugs (exit 70),
+    with the path of a log file holding the traceback.
 
     Exit codes: 0 ok, 1 ok with rejected rows, 2 usage or input error (including unreadable or
-    unwritable files), 3 model error, 130 interrupted.
+    unwritable files), 3 model error, 70 internal error (a bug), 130 interrupted.
     """
     try:
         rv = app(args=argv, standalone_mode=False)
@@ -103,8 +104,36 @@ def main(argv: list[str] | None = None) -> int:
             if exc.format_message().strip():  # empty for "no arguments: help was shown"
                 err.print(f"[red]error:[/] {escape(_usage_error_line(exc))}", highlight=False)
             return EXIT_INPUT
-        raise
+        return _internal_error(exc)
     return EXIT_OK
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: one line naming the error and a log file holding the traceback; exit 70.
+
+    The log goes to ``$NARRATIVES_LOG_DIR`` (default: the temporary folder). When it cannot be
+    written, the traceback goes to stderr instead: it is never lost.
+    """
+    import os
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    folder = os.environ.get("NARRATIVES_LOG_DIR") or tempfile.gettempdir()
+    try:
+        fd, log_path = tempfile.mkstemp(prefix="narratives-error-", suffix=".log", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"narratives {' '.join(sys.argv[1:])}\n\n{text}")
+        where = f"the traceback is in {log_path}"
+    except OSError:
+        sys.stderr.write(text)
+        where = "the traceback is above"
+    err.print(
+        f"[red]error:[/] internal error ({escape(type(exc).__name__)}: "
+        f"{escape(_one_line(exc)[:200])}); {escape(where)}; please report it",
+        highlight=False,
+    )
+    return EXIT_INTERNAL
 
 
 def _one_line(exc: BaseException) -> str:

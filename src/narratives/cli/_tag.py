@@ -112,14 +112,13 @@ def tag(
     ] = 10.0,
 ) -> None:
     """Tag a corpus with narrative frames and stance: streaming, parallel, resumable."""
-    from ..engine import TagOptions, checkpoint_dir, tag_file
+    from ..engine import TagOptions, check_run_paths, checkpoint_dir, tag_file
     from ..io import check_output_path, output_format
 
     check_output_path(output)  # fail before any work: missing, unwritable or unknown output
     if fmt != InFormat.semeval:
         output_format(output)
-    if input.exists() and output.exists() and input.resolve() == output.resolve():
-        raise InputError(f"the output {output} is the input: choose another output file")
+    check_run_paths(input, output)  # nothing the run writes or removes is the input
     m = _model(model)
     try:
         _stop_on_sigterm()  # `kill PID` stops like Ctrl-C: workers stopped, checkpoint kept

@@ -10,7 +10,7 @@ from ._dataframe import parquet_schema, tag_dataframe
 from ._prevalence import NO_VALUE, NON_TEXT_FLAGS, infer_unit, level_column, prevalence
 from ._progress import LineProgress, Progress, RichProgress
 from ._summarize import summarize, summary_to_markdown
-from ._tag import ENGINES, TagOptions, TagSummary, tag_file
+from ._tag import ENGINES, TagOptions, TagSummary, check_run_paths, tag_file
 from ._work import semeval_rows
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "RichProgress",
     "TagOptions",
     "TagSummary",
+    "check_run_paths",
     "checkpoint_dir",
     "infer_unit",
     "level_column",

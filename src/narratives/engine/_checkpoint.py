@@ -36,6 +36,7 @@ from typing import Any
 from .._exceptions import InputError
 from ..io import PART_EXT, assemble_parts
 from ..io._readers import Reject
+from ..io._writers import is_rejects_file
 from ._work import ChunkResult
 
 __all__ = ["Checkpoint", "checkpoint_dir"]
@@ -339,7 +340,7 @@ class Checkpoint:
             os.fsync(fh.fileno())
         if n_rejects:
             os.replace(tmp_rej, rejects_file)
-        elif rejects_file.exists():
+        elif rejects_file.exists() and is_rejects_file(rejects_file):
             log.info("removing %s left by an earlier run (this run rejected nothing)", rejects_file)
             rejects_file.unlink()
         os.replace(tmp_out, self.output)

@@ -26,12 +26,13 @@ from ..io import (
     output_format,
     rejects_path,
 )
-from ._checkpoint import Checkpoint
+from ..io._writers import is_rejects_file
+from ._checkpoint import Checkpoint, checkpoint_dir
 from ._executors import make_executor
 from ._progress import Progress
 from ._work import ChunkOptions, ChunkResult, empty_columns
 
-__all__ = ["ENGINES", "TagOptions", "TagSummary", "tag_file"]
+__all__ = ["ENGINES", "TagOptions", "TagSummary", "check_run_paths", "tag_file"]
 
 log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
@@ -84,6 +85,69 @@ class TagSummary:
             "rows_per_second": round(self.rows_per_second, 1),
             "dedup_skipped": self.dedup_skipped,
         }
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Same file or folder, through symlinks and hard links (``os.path.samefile``)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symlink loop: not inside anything we write
+        return False
+
+
+#: What a checkpoint folder may hold (see :mod:`narratives.engine._checkpoint`).
+_CHECKPOINT_NAMES = ("lock", "state.sqlite", "parts", "dedup.sqlite")
+
+
+def check_run_paths(input_path: str | Path, output_path: str | Path) -> None:
+    """Refuse, before any work, a run that would overwrite or remove a file it did not create.
+
+    A run writes the output, ``OUT.rejects.jsonl`` and the checkpoint folder ``OUT.partial/``
+    (removed at the end), and removes a stale rejects file of an earlier run. None of them may be
+    the input, through a symlink or a hard link, and the input may not lie inside the checkpoint
+    folder. An existing ``OUT.rejects.jsonl`` must be a narratives rejects file, and an existing
+    ``OUT.partial`` a checkpoint folder: anything else under those names is someone else's file.
+    """
+    src, out = Path(input_path), Path(output_path)
+    ckpt, rej = checkpoint_dir(out), rejects_path(out)
+    for what, p in (
+        ("the output", out),
+        ("the rejects file", rej),
+        ("the checkpoint folder", ckpt),
+    ):
+        if _same_file(src, p):
+            raise InputError(
+                f"{what} {p} is the input {src} (the same file, perhaps through a link), and the "
+                "run overwrites or removes it: choose another output file"
+            )
+    if src.exists() and _inside(src, ckpt):
+        raise InputError(
+            f"the input {src} is inside the checkpoint folder {ckpt}, which the run removes: "
+            "move it or choose another output file"
+        )
+    if rej.exists() and not is_rejects_file(rej):
+        raise InputError(
+            f"{rej} exists and is not a narratives rejects file; this run would replace or remove it: "
+            "move it or choose another output file"
+        )
+    if ckpt.is_file() or (
+        ckpt.is_dir()
+        and any(
+            not p.name.startswith(_CHECKPOINT_NAMES) and not p.name.endswith(".tmp")
+            for p in ckpt.iterdir()
+        )
+    ):
+        raise InputError(
+            f"{ckpt} exists and is not a narratives checkpoint folder; this run would remove it: "
+            "move it or choose another output file"
+        )
 
 
 def _model_fingerprint(model: NarrativeModel) -> str:
@@ -215,8 +279,7 @@ def tag_file(
     o = replace(
         o, unit="document" if kind == "semeval" else o.unit, fmt=detect_format(input_path, o.fmt)
     )
-    if out.exists() and out.resolve() == Path(input_path).resolve():
-        raise InputError(f"the output {out} is the input: choose another output file")
+    check_run_paths(input_path, out)
     progress = progress or Progress()
 
     pre = model.pipeline.named_steps["preprocess"]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .._exceptions import InputError
 
-__all__ = ["check_output_path", "output_format", "rejects_path"]
+__all__ = ["check_output_path", "is_rejects_file", "output_format", "rejects_path"]
 
 _OUT = {
     ".jsonl": "jsonl",
@@ -56,9 +56,30 @@ def _can_create_in(folder: Path) -> bool:
 
 
 def rejects_path(output: str | Path) -> Path:
-    """``OUT.parquet`` -> ``OUT.rejects.jsonl`` next to it."""
+    """``OUT.parquet`` -> ``OUT.parquet.rejects.jsonl`` next to it.
+
+    The whole output name is kept (as for the checkpoint ``OUT.parquet.partial/``), so runs
+    writing ``t.jsonl`` and ``t.parquet`` never share a rejects file.
+    """
     output = Path(output)
-    return output.with_name(output.name.rsplit(".", 1)[0] + ".rejects.jsonl")
+    return output.with_name(output.name + ".rejects.jsonl")
+
+
+#: The fields of a line of a rejects file, as :meth:`Checkpoint.finish` writes them.
+REJECT_FIELDS = frozenset({"id", "row", "reason", "source"})
+
+
+def is_rejects_file(path: str | Path) -> bool:
+    """Whether ``path`` is a rejects file written by narratives: its first line is a JSON object
+    with exactly the fields of a reject. A run replaces or removes ``OUT.rejects.jsonl`` only
+    then; any other file under that name is someone else's and is refused before work."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(1 << 16)
+        obj = json.loads(first)
+    except (OSError, ValueError):
+        return False
+    return isinstance(obj, dict) and set(obj) == REJECT_FIELDS
 
 
 def _jsonable(v: Any) -> Any:

@@ -37,7 +37,9 @@ from .._exceptions import (
 )
 from .._internal.jsonable import json_default
 from .._version import __version__
-from ..model import NarrativePipeline
+from ..features import NarrativeFeatures
+from ..model import NarrativeClassifier, NarrativePipeline
+from ..preprocessing import Preprocessor
 
 __all__ = [
     "FORMAT_VERSION",
@@ -193,10 +195,16 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     mpath = path / MANIFEST_FILE
     if not mpath.is_file():
         raise ModelIntegrityError(f"{path} is not a narratives model: {MANIFEST_FILE} is missing")
+    if mpath.stat().st_size > MAX_MANIFEST_BYTES:
+        raise ModelIntegrityError(
+            f"corrupt manifest in {path}: {MANIFEST_FILE} is larger than {MAX_MANIFEST_BYTES} bytes"
+        )
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelIntegrityError(f"corrupt manifest in {path}: {exc}") from None
+    except RecursionError:  # nested thousands of levels deep
+        raise ModelIntegrityError(f"corrupt manifest in {path}: nested too deeply") from None
     if not isinstance(manifest, dict) or "format_version" not in manifest:
         raise ModelIntegrityError(f"corrupt manifest in {path}: no format_version")
     fmt = str(manifest["format_version"])
@@ -216,7 +224,52 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             raise ModelIntegrityError(
                 f"corrupt manifest in {path}: {key}[{bad[0]!r}] is not a string"
             )
+    for key in _STR_FIELDS:
+        if manifest.get(key) is not None and not isinstance(manifest[key], str):
+            raise ModelIntegrityError(
+                f"corrupt manifest in {path}: {key!r} is a {type(manifest[key]).__name__}, not a string"
+            )
     return manifest
+
+
+#: Manifest fields that must be strings when present (the model card and ``info`` show them).
+_STR_FIELDS = ("name", "description", "created", "taxonomy_hash")
+
+#: A manifest is a few tens of kB; anything this large is not one.
+MAX_MANIFEST_BYTES = 64 << 20
+
+#: Default limit on the uncompressed size of ``pipeline.skops`` (the default model: about 28 MB).
+DEFAULT_MAX_MODEL_BYTES = 1 << 30
+
+
+def max_model_bytes() -> int:
+    """The largest uncompressed ``pipeline.skops`` that is read: ``$NARRATIVES_MAX_MODEL_BYTES``
+    (bytes) or 1 GiB."""
+    raw = os.environ.get("NARRATIVES_MAX_MODEL_BYTES", "").strip()
+    try:
+        return int(raw) if raw else DEFAULT_MAX_MODEL_BYTES
+    except ValueError:
+        raise InputError(
+            f"NARRATIVES_MAX_MODEL_BYTES must be a number of bytes, not {raw!r}"
+        ) from None
+
+
+def _check_declared_size(ppath: Path, path: Path) -> None:
+    """Refuse a compression bomb before anything is decompressed: the sizes the zip declares
+    bound what reading it can produce (``zipfile`` stops at the declared size and checks the CRC)."""
+    limit = max_model_bytes()
+    try:
+        with zipfile.ZipFile(ppath) as zf:
+            declared = sum(max(info.file_size, 0) for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ModelIntegrityError(
+            f"model {path}: {PIPELINE_FILE} is not a valid skops file ({type(exc).__name__})"
+        ) from None
+    if declared > limit:
+        raise ModelIntegrityError(
+            f"model {path}: {PIPELINE_FILE} declares {declared:,} bytes uncompressed, more than the "
+            f"limit of {limit:,} (set NARRATIVES_MAX_MODEL_BYTES to allow larger models)"
+        )
 
 
 #: Manifest fields that must be JSON objects when present (a hostile manifest must not crash us).
@@ -254,6 +307,7 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
         raise ModelIntegrityError(
             f"model {path} is corrupt: {PIPELINE_FILE} does not match its manifest hash"
         )
+    _check_declared_size(ppath, path)
     try:
         untrusted = set(sio.get_untrusted_types(file=ppath))
     except Exception as exc:  # not a zip, bad schema...
@@ -288,6 +342,7 @@ def _check_pipeline(pipeline: Any, path: Path) -> None:
         raise ModelIntegrityError(
             f"model {path}: {PIPELINE_FILE} holds a {type(pipeline).__name__}, not a narratives pipeline"
         )
+    _check_steps(pipeline, path)
     for key, value in pipeline.get_params(deep=True).items():
         if key.endswith("spacy_model") and not (
             isinstance(value, str) and _SPACY_NAME.match(value)
@@ -296,3 +351,49 @@ def _check_pipeline(pipeline: Any, path: Path) -> None:
                 f"model {path} asks for the spaCy pipeline {str(value)[:80]!r}; a model may only name "
                 "'blank:<lang>' or an installed spaCy package, not a path"
             )
+        if key.endswith("taxonomy") and not (value is None or isinstance(value, dict)):
+            raise UntrustedModelError(
+                f"model {path}: {key} is a {type(value).__name__}, not the taxonomy itself; a model "
+                "directory must be self-contained (a path would be read relative to where it is used)"
+            )
+    try:
+        pipeline.taxonomy  # noqa: B018 (builds it: a broken taxonomy is a model error now, not later)
+    except Exception as exc:
+        raise ModelIntegrityError(
+            f"model {path}: its taxonomy is unusable ({type(exc).__name__}: {exc})".splitlines()[0]
+        ) from None
+
+
+#: The steps of a narratives pipeline, and what the fitted classifier must hold.
+_STEPS = (
+    ("preprocess", Preprocessor),
+    ("features", NarrativeFeatures),
+    ("classifier", NarrativeClassifier),
+)
+_FITTED = (
+    "fine_labels_",
+    "coarse_labels_",
+    "none_label_",
+    "parents_",
+    "thresholds_",
+    "support_",
+    "n_features_in_",
+)
+
+
+def _check_steps(pipeline: Any, path: Path) -> None:
+    steps = pipeline.__dict__.get("steps")
+    ok = isinstance(steps, list) and len(steps) == len(_STEPS)
+    ok = ok and all(
+        isinstance(s, tuple) and len(s) == 2 and s[0] == name and isinstance(s[1], kind)
+        for s, (name, kind) in zip(steps, _STEPS, strict=True)
+    )
+    if not ok:
+        raise ModelIntegrityError(
+            f"model {path}: the pipeline's steps are not {', '.join(n for n, _ in _STEPS)}"
+        )
+    missing = [a for a in _FITTED if a not in steps[-1][1].__dict__]
+    if missing:
+        raise ModelIntegrityError(
+            f"model {path}: the classifier is not fitted (it has no {missing[0]})"
+        )
