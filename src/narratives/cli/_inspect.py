@@ -22,7 +22,7 @@ def explain(
     p = Path(text)
     if len(text) < 4096 and p.is_file():
         try:
-            text = p.read_text(encoding="utf-8")
+            text = p.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise InputError(f"{p} is not valid UTF-8") from None
     ex = _model(model).explain(text, top_k=top_k)

@@ -87,7 +87,9 @@ def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.Dat
             yield batch.to_pandas()
     elif ext in (".jsonl", ".ndjson", ".json"):
         try:
-            reader = pd.read_json(path, lines=True, chunksize=batch_rows, dtype=False)
+            reader = pd.read_json(
+                path, lines=True, chunksize=batch_rows, dtype=False, encoding="utf-8-sig"
+            )
             for df in reader:
                 yield df[[c for c in columns if c in df.columns]]
         except ValueError as exc:

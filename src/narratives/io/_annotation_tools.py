@@ -407,7 +407,7 @@ def annotation_format(path: str | Path, fmt: str = "auto") -> str:
         return "labelstudio"
     if name.endswith((".jsonl", ".ndjson")):
         try:
-            with open(p, encoding="utf-8") as fh:
+            with open(p, encoding="utf-8-sig") as fh:
                 first = next((json.loads(line) for line in fh if line.strip()), {})
         except (OSError, ValueError):
             first = {}
@@ -553,7 +553,7 @@ def _design(d: Mapping[str, Any]) -> dict[str, Any]:
 
 def _load_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise InputError(f"{path} is not valid UTF-8") from None
     except json.JSONDecodeError as exc:
@@ -562,7 +562,7 @@ def _load_json(path: Path) -> Any:
 
 def _iter_jsonl(path: Path) -> Iterable[tuple[int, Any]]:
     try:
-        fh = open(path, encoding="utf-8")  # noqa: SIM115
+        fh = open(path, encoding="utf-8-sig")  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     with fh:

@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+#: The UTF-8 byte order mark a spreadsheet's "CSV UTF-8" (and some editors) put at the start of a
+#: file. Every text reader drops it there; elsewhere it is content.
+BOM = b"\xef\xbb\xbf"
 FORMATS = ("auto", "jsonl", "csv", "parquet", "txt", "semeval")
 _EXT = {
     ".jsonl": "jsonl",
@@ -118,6 +121,8 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
     checked = False
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1:
+                raw = raw.removeprefix(BOM)
             if not raw.strip():
                 continue
             n_read += 1
@@ -188,7 +193,7 @@ def _iter_arrow_batches(
     else:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
         with open(path, "rb") as fh:
-            head = fh.readline()
+            head = fh.readline().removeprefix(BOM)  # pyarrow drops it too
         if not head.strip():
             raise InputError(f"input file is empty: {path}")
         try:
@@ -271,7 +276,7 @@ def _iter_txt(path: Path, chunk_rows: int, semeval: bool) -> Iterator[Chunk]:
         n_read += 1
         rid = str(f.relative_to(root)) if f != path else f.name
         try:
-            text = f.read_bytes().decode("utf-8")
+            text = f.read_bytes().removeprefix(BOM).decode("utf-8")
         except UnicodeDecodeError as exc:
             rejects.append(
                 Reject(rid, str(f), f"file is not valid UTF-8 (byte {exc.start})", str(f))
@@ -329,6 +334,7 @@ def _default_id(path: Path, fmt: str) -> str | None:
         if fmt == "jsonl":
             with open(path, "rb") as fh:
                 for raw in fh:
+                    raw = raw.removeprefix(BOM)
                     if raw.strip():
                         try:
                             obj = json.loads(raw)
@@ -337,7 +343,7 @@ def _default_id(path: Path, fmt: str) -> str | None:
                         return "id" if isinstance(obj, dict) and "id" in obj else None
         elif fmt == "csv":
             with open(path, "rb") as fh:
-                head = fh.readline().decode("utf-8", "replace")
+                head = fh.readline().removeprefix(BOM).decode("utf-8", "replace")
             delim = "\t" if path.suffix.lower() == ".tsv" else ","
             return (
                 "id"

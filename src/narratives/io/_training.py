@@ -61,7 +61,7 @@ def read_semeval(path: str | Path) -> LabelledData:
         raise InputError(f"{path} has no {SEMEVAL_ANNOTATIONS}: it holds no gold labels")
     docs, rejects = read_all(path, fmt="semeval")
     gold: dict[str, tuple[list[str], list[str]]] = {}
-    for lineno, line in enumerate(ann.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, line in enumerate(ann.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
             continue
         parts = line.split("\t")
@@ -84,7 +84,7 @@ def semeval_taxonomy(path: Path, gold: Any = ()) -> Taxonomy:
     pairs: dict[str, str] = {}
     for cand in (path / "subtask2_subnarratives.json", path.parent / "subtask2_subnarratives.json"):
         if cand.is_file():
-            data = json.loads(cand.read_text(encoding="utf-8"))
+            data = json.loads(cand.read_text(encoding="utf-8-sig"))
             for narr, subs in data.items():
                 for sub in subs:
                     pairs[sub] = narr
