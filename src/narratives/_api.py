@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import ModelNotFoundError
+from ._exceptions import InputError, ModelNotFoundError
 from ._model import NarrativeModel
 from ._taxonomy import Taxonomy
 from .io import as_labelled
@@ -42,6 +43,8 @@ def load(path: str | Path | None = None) -> NarrativeModel:
     >>> narratives.load().taxonomy.name
     'narratives-default'
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"load() takes the path of a model directory, not {type(path).__name__}")
     return NarrativeModel.load(default_model_path() if path is None else path)
 
 

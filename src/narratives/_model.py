@@ -213,34 +213,63 @@ class NarrativeModel:
         ``families``, ``stance``, ``scores`` (frame -> probability), ``countries`` (gazetteer states
         and regions mentioned, most frequent first), ``lang`` and ``flag`` ("" or boilerplate,
         heading, non_english, truncated, off_topic: the document names none of the taxonomy's
-        relevance actors, so no frame is assigned; its scores are still reported). Document rows add ``evidence`` (frame -> passage index).
+        relevance actors, so no frame is assigned; its scores are still reported; empty: a
+        document with nothing to tag, empty or only whitespace or markup, which still gets one
+        passage row with no frame). Document rows add ``evidence`` (frame -> passage index).
+
+        ``data`` is one text, a list (any iterable) of texts, a ``{id: text}`` dict, a Series
+        (its index gives the ids) or a DataFrame (``text_column``; ids from ``id_column`` when
+        present, else the row positions 0, 1, ...). Texts must be strings. Ids are kept as given:
+        duplicate ids are allowed (each row comes from its own document), a missing id (None or
+        NaN) in a DataFrame is an :class:`~narratives.InputError`.
         """
-        if isinstance(data, pd.DataFrame):
-            if text_column not in data.columns:
-                raise InputError(not_found("column", text_column, data.columns))
-            texts = data[text_column].tolist()
-            ids = data[id_column].tolist() if id_column in data.columns else list(range(len(data)))
-        else:
-            if isinstance(data, str):
-                data = [data]
-            texts = list(data.tolist() if isinstance(data, pd.Series) else data)
-            ids = list(data.index) if isinstance(data, pd.Series) else list(range(len(texts)))
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise InputError(f"text #{i} (id {ids[i]!r}) is {type(t).__name__}, not a string")
+        ids, texts = _ids_and_texts(data, text_column, id_column)
         segs = self.segment(texts)
-        out = self.tag_segments(ids, segs, unit=unit)
+        # Rows are built on positions, never on ids: duplicate (or unhashable) ids cannot mix
+        # up documents. The caller's ids go in at the end.
+        out = self.tag_segments(list(range(len(texts))), segs, unit=unit)
+        if unit == "passage":
+            out = self._with_empty_rows(out, segs)
+        elif len(out):
+            out.loc[out["n_passages"] == 0, "flag"] = "empty"
+        pos = out["id"].tolist()
         if with_text and unit == "passage" and len(out):
-            by_id = dict(zip(ids, texts, strict=True))
             out.insert(
                 TEXT_POSITION,
                 "text",
-                [
-                    by_id[i][s:e]
-                    for i, s, e in zip(out["id"], out["start"], out["end"], strict=True)
-                ],
+                [texts[k][s:e] for k, s, e in zip(pos, out["start"], out["end"], strict=True)],
             )
+        out["id"] = [ids[k] for k in pos]
         return out
+
+    def _with_empty_rows(self, out: pd.DataFrame, segs: Sequence[Segmented]) -> pd.DataFrame:
+        """A passage row flagged ``empty`` for each document without passages (empty, or only
+        whitespace or markup): no document silently lacks a row. ``out`` has positional ids."""
+        empty = [k for k, seg in enumerate(segs) if not seg.passages]
+        if not empty:
+            return out
+        none = self.pipeline.classifier.none_label_
+        defaults = {
+            "passage": 0,
+            "start": 0,
+            "end": 0,
+            "frames": [none],
+            "families": [none],
+            "stance": "none",
+            "document_frames": [none],
+            "document_families": [none],
+            "countries": [],
+            "lang": "",
+            "flag": "empty",
+        }
+        rows = [
+            {c: ({} if c in ("stances", "scores", "document_stances") else None) for c in out}
+            | {c: v for c, v in defaults.items() if c in out.columns}
+            | {"id": k}
+            for k in empty
+        ]
+        both = pd.concat([out, pd.DataFrame(rows, columns=out.columns)], ignore_index=True)
+        return both.sort_values("id", kind="stable").reset_index(drop=True)
 
     # -------------------------------------------------------------- explaining
     def explain(
@@ -248,3 +277,46 @@ class NarrativeModel:
     ) -> Explanation:
         """Per label: score, threshold, the sentences and features (n-grams, cues) that pushed it up."""
         return explain(self, text, top_k=top_k, labels=labels)
+
+
+def _ids_and_texts(data: Any, text_column: str, id_column: str) -> tuple[list[Any], list[str]]:
+    """The ids and texts of what :meth:`NarrativeModel.tag` accepts (see its docstring)."""
+    if isinstance(data, pd.DataFrame):
+        if text_column not in data.columns:
+            raise InputError(not_found("column", text_column, data.columns))
+        texts = data[text_column].tolist()
+        if id_column in data.columns:
+            ids = data[id_column].tolist()
+            missing = next((k for k, v in enumerate(ids) if _is_missing(v)), None)
+            if missing is not None:
+                raise InputError(
+                    f"row {missing} has no id ({ids[missing]!r} in column {id_column!r}): give "
+                    f"every row an id, or drop the column to number the rows"
+                )
+        else:
+            ids = list(range(len(data)))
+    elif isinstance(data, str):
+        ids, texts = [0], [data]
+    elif isinstance(data, pd.Series):
+        ids, texts = list(data.index), data.tolist()
+    elif isinstance(data, Mapping):
+        ids, texts = list(data.keys()), list(data.values())
+    elif isinstance(data, Iterable) and not isinstance(data, (bytes, bytearray, memoryview)):
+        texts = list(data)
+        ids = list(range(len(texts)))
+    else:
+        raise InputError(
+            f"tag() takes a text, a list of texts, a {{id: text}} dict, a pandas Series or a "
+            f"DataFrame, not {type(data).__name__}"
+            + (" (decode bytes first: data.decode('utf-8'))" if isinstance(data, bytes) else "")
+        )
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise InputError(f"text #{i} (id {ids[i]!r}) is {type(t).__name__}, not a string")
+    return ids, texts
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and v != v

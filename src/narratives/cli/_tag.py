@@ -269,7 +269,13 @@ def summarize(
     table = summarize_fn(tagged, by=by, unit=unit.value, stance=stance)
     if output is not None:
         if output.suffix.lower() == ".csv":
-            table.to_csv(output, index=False)
+            from .._internal.csvsafe import neutralise
+
+            safe = table.rename(columns=neutralise)
+            for c in safe.columns:
+                if safe[c].dtype.kind == "O":
+                    safe[c] = safe[c].map(neutralise)
+            safe.to_csv(output, index=False)  # group values come from the input: no formulas
         else:
             output.write_text(summary_to_markdown(table), encoding="utf-8")
     t = Table(title=f"share of {unit.value}s with each label" + (f", by {by}" if by else ""))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.csvsafe import restore
 from .._internal.messages import not_found
 from ._prevalence import prevalence
 
@@ -96,15 +97,22 @@ def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.Dat
             raise InputError(f"cannot read {path} as JSON lines: {exc}") from None
     elif ext in (".csv", ".tsv"):
         sep = "\t" if ext == ".tsv" else ","
-        head = pd.read_csv(path, sep=sep, nrows=0).columns
+        # Cells and column names of a CSV output are neutralised against spreadsheet formulas
+        # (a leading apostrophe): read them back as they were.
+        head = {h: restore(h) for h in pd.read_csv(path, sep=sep, nrows=0).columns}
+        wanted = {h: name for h, name in head.items() if name in columns}
         for df in pd.read_csv(
             path,
             sep=sep,
             chunksize=batch_rows,
-            usecols=[c for c in columns if c in head],
+            usecols=list(wanted),
             dtype=str,
             keep_default_na=False,
         ):
+            df = df.rename(columns=wanted)
+            for c in df.columns:
+                if df[c].str.startswith("'").any():
+                    df[c] = df[c].map(restore)
             yield df
     else:
         raise InputError(

@@ -48,6 +48,7 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.csvsafe import neutralise, restore
 from .._internal.messages import not_found
 from ._readers import Reject
 
@@ -342,6 +343,7 @@ def export_tasks(
                 "; ".join(encode_labels(*_model_labels(r, none), none)) for r in rows
             ]
         out["labels"] = ""
+        out = out.rename(columns=neutralise).map(neutralise)  # no formulas (read back exactly)
         tmp = _partial(path)
         out.to_csv(tmp, index=False, quoting=csv.QUOTE_NONNUMERIC)
         os.replace(tmp, path)
@@ -750,6 +752,7 @@ def _read_csv(path: Path, frames, none) -> tuple[list[dict[str, Any]], list[Reje
         raise InputError(f"{path} is not valid UTF-8") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError(f"cannot read {path} as CSV: {str(exc).splitlines()[0]}") from None
+    df = df.rename(columns=restore).map(restore)  # undo the export's formula neutralisation
     for c in ("sample_id", "labels"):
         if c not in df.columns:
             raise InputError(not_found("column", c, df.columns, path))

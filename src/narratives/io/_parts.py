@@ -151,7 +151,7 @@ def assemble_parts(
     else:
         with open(target, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(columns)
+            w.writerow([_csv_cell(c) for c in columns])  # input column names too
             for path, _ in parts:
                 table = _conform(_read_arrow_part(path), schema)
                 for batch in table.to_batches(max_chunksize=2000):

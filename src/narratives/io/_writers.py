@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.csvsafe import neutralise
 
 __all__ = ["check_output_path", "is_rejects_file", "output_format", "rejects_path"]
 
@@ -95,8 +96,10 @@ def _jsonable(v: Any) -> Any:
 
 
 def _csv_cell(v: Any) -> Any:
+    """A CSV cell: lists joined with ``;``, dicts as JSON, every text neutralised against
+    spreadsheet formulas (:mod:`narratives._internal.csvsafe`)."""
     if isinstance(v, (list, tuple, np.ndarray)):
-        return ";".join(str(x) for x in v)
+        return neutralise(";".join(str(x) for x in v))
     if isinstance(v, dict):
-        return json.dumps({k: _jsonable(x) for k, x in v.items()}, ensure_ascii=False)
-    return _jsonable(v)
+        return neutralise(json.dumps({k: _jsonable(x) for k, x in v.items()}, ensure_ascii=False))
+    return neutralise(_jsonable(v))
