@@ -102,6 +102,13 @@ def tag(
             help="Dask scheduler address (tcp://host:8786); default: a LocalCluster with --workers workers.",
         ),
     ] = None,
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links",
+            help="In a folder of .txt files, read symbolic links to files outside the folder (by default they are rejected).",
+        ),
+    ] = False,
     progress_every: Annotated[
         float,
         typer.Option(
@@ -135,6 +142,7 @@ def tag(
             restart=restart,
             dedup=dedup,
             max_chars=max_chars,
+            follow_links=follow_links,
         )
         summary = tag_file(input, output, m, options, progress=_progress(progress_every))
     except KeyboardInterrupt:
@@ -176,6 +184,10 @@ def _print_summary(s) -> None:
         f"truncated {s.truncated}, non-English {s.non_english}, output rows {s.output_rows}, "
         f"{s.seconds:.1f}s ({s.rows_per_second:.0f} rows/s, {s.workers} worker{'s' if s.workers > 1 else ''}, {s.engine} engine)"
     )
+    if s.replaced_ids:
+        out.print(
+            f"ids replaced by row numbers: {s.replaced_ids} (missing, or not a string or number)"
+        )
     if s.resumed_chunks:
         out.print(
             f"resumed: {s.resumed_rows} input rows ({s.resumed_chunks} chunks) came from the checkpoint"

@@ -42,7 +42,7 @@ from ._work import ChunkResult
 __all__ = ["Checkpoint", "checkpoint_dir"]
 
 log = logging.getLogger(__name__)
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: chunks carry a digest of their content
 LOCK = "lock"
 
 
@@ -63,7 +63,7 @@ def _id_hash(rid: str) -> int:
 def _describe_change(old: dict[str, Any], new: dict[str, Any]) -> str:
     parts = []
     if old.get("input") != new.get("input"):
-        parts.append("the input changed (size, modification time or content)")
+        parts.append("the input changed (its size, files or content)")
     if old.get("model") != new.get("model"):
         parts.append("the model changed")
     oo, no = old.get("options", {}), new.get("options", {})
@@ -200,7 +200,7 @@ class Checkpoint:
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
             CREATE TABLE IF NOT EXISTS chunks (
                 k INTEGER PRIMARY KEY, n_read INTEGER, first_id TEXT, rows INTEGER,
-                columns TEXT, stats TEXT, duplicates INTEGER);
+                columns TEXT, stats TEXT, duplicates INTEGER, digest TEXT);
             CREATE TABLE IF NOT EXISTS rejects (
                 k INTEGER, seq INTEGER, id TEXT, row TEXT, reason TEXT, source TEXT, PRIMARY KEY (k, seq));
             CREATE TABLE IF NOT EXISTS seen (h INTEGER PRIMARY KEY) WITHOUT ROWID;
@@ -216,11 +216,14 @@ class Checkpoint:
             self._lock_fh = None
 
     # ------------------------------------------------------------------ chunks
-    def done(self) -> dict[int, tuple[int, str | None]]:
-        """Finished chunks: ``{k: (rows read, first id)}``."""
+    def done(self) -> dict[int, tuple[int, str | None, str | None]]:
+        """Finished chunks: ``{k: (rows read, first id, digest of the chunk's content)}``."""
         assert self.conn is not None
         return {
-            k: (n, fid) for k, n, fid in self.conn.execute("SELECT k, n_read, first_id FROM chunks")
+            k: (n, fid, digest)
+            for k, n, fid, digest in self.conn.execute(
+                "SELECT k, n_read, first_id, digest FROM chunks"
+            )
         }
 
     def part_path(self, k: int) -> Path:
@@ -233,6 +236,7 @@ class Checkpoint:
         n_read: int,
         ids: Sequence[str],
         first_id: str | None,
+        digest: str | None = None,
     ) -> int:
         """Record chunk ``result.index`` as done (part file first, then one transaction).
 
@@ -267,7 +271,7 @@ class Checkpoint:
                 ],
             )
             c.execute(
-                "INSERT INTO chunks (k, n_read, first_id, rows, columns, stats, duplicates) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (k, n_read, first_id, rows, columns, stats, duplicates, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     k,
                     n_read,
@@ -276,6 +280,7 @@ class Checkpoint:
                     json.dumps(result.columns),
                     json.dumps(result.stats),
                     duplicates,
+                    digest,
                 ),
             )
         return duplicates

@@ -6,6 +6,7 @@ See :func:`tag_file`.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import pickle
 import threading
@@ -52,6 +53,7 @@ class TagSummary:
     documents: int = 0
     rejected: int = 0
     duplicate_ids: int = 0
+    replaced_ids: int = 0
     passages: int = 0
     output_rows: int = 0
     truncated: int = 0
@@ -160,6 +162,20 @@ def _model_fingerprint(model: NarrativeModel) -> str:
     )
 
 
+def _chunk_digest(chunk) -> str:
+    """What identifies a chunk's content for ``--resume``: a hash of its rows (every column) and
+    rejects as read, so an edit that keeps the file's size and modification time is still seen."""
+    h = hashlib.blake2b(digest_size=16)
+    cols = list(chunk.frame.columns)
+    h.update(json.dumps(cols).encode())
+    for rec in chunk.frame.itertuples(index=False, name=None):
+        h.update(json.dumps(rec, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        h.update(b"\n")
+    for r in chunk.rejects:
+        h.update(json.dumps([r.id, r.row, r.reason], default=str).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 def _count_in_background(path: Path, fmt: str, progress: Progress) -> None:
     def run() -> None:
         progress.set_total(count_rows(path, fmt))
@@ -187,6 +203,7 @@ class TagOptions:
     near_threshold: float = 0.8
     max_chars: int | None = None
     dask_processes: bool = True
+    follow_links: bool = False
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -256,6 +273,9 @@ def tag_file(
     max_chars : int, optional
         Tag at most this many characters of each document; longer ones are tagged up to the limit
         and flagged ``truncated``.
+    follow_links : bool
+        Read files of a ``.txt`` folder that are symbolic links to files outside it (by
+        default they are rejects).
     progress : Progress, optional
         Receives progress (see :mod:`narratives.engine._progress`).
 
@@ -298,6 +318,7 @@ def tag_file(
             "dedup": o.dedup,
             "near_threshold": o.near_threshold,
             "max_chars": pre.max_chars,
+            "follow_links": o.follow_links,
         }
         meta = {
             "input": input_fingerprint(input_path, o.fmt),
@@ -361,13 +382,14 @@ def _run(
     )
     progress.start(done=ckpt.resumed_rows)
     _count_in_background(Path(input_path), o.fmt, progress)
-    inflight: dict[Any, tuple[int, list, int, list[str], str | None]] = {}
+    inflight: dict[Any, tuple[int, list, int, list[str], str | None, str, int]] = {}
     n_chunks = 0
 
     def commit(fut) -> None:
-        k, read_rejects, n_read, ids, first_id = inflight.pop(fut)
+        k, read_rejects, n_read, ids, first_id, digest, replaced = inflight.pop(fut)
         result = fut.result()
-        dups = ckpt.commit(result, read_rejects, n_read, ids, first_id)
+        result.stats["replaced_ids"] = replaced
+        dups = ckpt.commit(result, read_rejects, n_read, ids, first_id, digest)
         if dups:
             log.info("chunk %d: %d duplicate ids (kept, each row tagged)", k, dups)
         progress.advance(n_read, result.stats.get("words", 0))
@@ -381,25 +403,41 @@ def _run(
                 text_column=o.text_column,
                 id_column=o.id_column,
                 chunk_rows=o.chunk_rows,
+                follow_links=o.follow_links,
             )
         ):
             n_chunks = k + 1
             frame = chunk.frame
             first_id = str(frame["id"].iloc[0]) if len(frame) else None
+            digest = _chunk_digest(chunk)
             if k in done:
-                if done[k] != (chunk.n_read, first_id):
+                if done[k][:2] != (chunk.n_read, first_id):
                     raise InputError(
                         f"cannot resume: chunk {k} of the input differs from the checkpoint's "
                         f"({chunk.n_read} rows starting with id {first_id!r}, not {done[k][0]} starting with {done[k][1]!r}); use --restart"
                     )
+                if done[k][2] != digest:
+                    raise InputError(
+                        f"cannot resume: the content of chunk {k} of the input (rows starting with id "
+                        f"{first_id!r}) changed since it was tagged; use --restart"
+                    )
                 continue
             ids = frame["id"].astype(str).tolist()
             if not len(frame):  # only rejects: nothing to tag
-                ckpt.commit(ChunkResult(index=k), chunk.rejects, chunk.n_read, ids, first_id)
+                result = ChunkResult(index=k, stats={"replaced_ids": chunk.replaced_ids})
+                ckpt.commit(result, chunk.rejects, chunk.n_read, ids, first_id, digest)
                 progress.advance(chunk.n_read)
                 continue
             fut = executor.submit(k, frame)
-            inflight[fut] = (k, chunk.rejects, chunk.n_read, ids, first_id)
+            inflight[fut] = (
+                k,
+                chunk.rejects,
+                chunk.n_read,
+                ids,
+                first_id,
+                digest,
+                chunk.replaced_ids,
+            )
             while len(inflight) >= executor.max_inflight:
                 for f in executor.wait_first(list(inflight)):
                     commit(f)
@@ -418,6 +456,7 @@ def _run(
         documents=t.get("documents", 0),
         rejected=t.get("rejected", 0),
         duplicate_ids=t.get("duplicate_ids", 0),
+        replaced_ids=t.get("replaced_ids", 0),
         passages=t.get("passages", 0),
         truncated=t.get("truncated", 0),
         non_english=t.get("non_english", 0),

@@ -62,6 +62,8 @@ class Chunk:
     frame: pd.DataFrame
     rejects: list[Reject] = field(default_factory=list)
     n_read: int = 0
+    #: Rows whose id was missing or unusable and became the row number (see :func:`_id_text`).
+    replaced_ids: int = 0
 
 
 def detect_format(path: str | Path, fmt: str = "auto") -> str:
@@ -109,9 +111,65 @@ def _text_problem(value: Any) -> str | None:
     return None
 
 
-def _finish(rows: list[dict[str, Any]], rejects: list[Reject], n_read: int) -> Chunk:
+def _finish(
+    rows: list[dict[str, Any]], rejects: list[Reject], n_read: int, replaced: int = 0
+) -> Chunk:
     frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["id", "text", "row"])
-    return Chunk(frame=frame, rejects=rejects, n_read=n_read)
+    return Chunk(frame=frame, rejects=rejects, n_read=n_read, replaced_ids=replaced)
+
+
+def _id_text(value: Any) -> str | None:
+    """An input id as text, or None when the row number must stand in for it.
+
+    The rule: ids are text. A string is kept as it is (an empty one is missing); a number
+    becomes its decimal text (``7``, ``7.0`` and ``"7"`` are the same id, 7); a missing id
+    (null, NaN, empty) and one that is not a single value (a list, an object, true/false) are
+    replaced by the row number (line number in JSONL), counted and warned about.
+    """
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value or None
+    if value is None or isinstance(value, (bool, list, tuple, dict, set)):
+        return None
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+class _Ids:
+    """Ids of one input file: the rule of :func:`_id_text`, with a count and one warning."""
+
+    def __init__(self, path: Path):
+        self.path, self.replaced, self.warned = path, 0, False
+
+    def __call__(self, value: Any, rownum: int, has_column: bool) -> str:
+        if not has_column:
+            return str(rownum)  # no id column: row numbers are the documented ids
+        rid = _id_text(value)
+        if rid is not None:
+            return rid
+        self.replaced += 1
+        if not self.warned:
+            self.warned = True
+            log.warning(
+                "%s, row %d: the id %s is %s; using the row number %d instead (further "
+                "replacements are counted in the summary)",
+                self.path,
+                rownum,
+                repr(value)[:40],
+                "missing"
+                if value in (None, "", b"") or value != value
+                else "not a string or number",
+                rownum,
+            )
+        return str(rownum)
+
+    def take(self) -> int:
+        n, self.replaced = self.replaced, 0
+        return n
 
 
 def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) -> Iterator[Chunk]:
@@ -119,6 +177,7 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
     rejects: list[Reject] = []
     n_read = 0
     checked = False
+    ids = _Ids(path)
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             if lineno == 1:
@@ -155,8 +214,7 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
             if not checked:
                 checked = True
                 _check_columns(list(obj), text_col, id_col, path)
-            rid = obj.get(id_col) if id_col else None
-            rid = str(lineno) if rid is None else str(rid)
+            rid = ids(obj.get(id_col), lineno, bool(id_col))
             problem = (
                 _text_problem(obj.get(text_col)) if text_col in obj else f"no {text_col!r} field"
             )
@@ -167,10 +225,10 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
             rec.update(id=rid, text=obj[text_col], row=lineno)
             rows.append(rec)
             if len(rows) >= chunk_rows:
-                yield _finish(rows, rejects, n_read)
+                yield _finish(rows, rejects, n_read, ids.take())
                 rows, rejects, n_read = [], [], 0
     if rows or rejects or n_read:
-        yield _finish(rows, rejects, n_read)
+        yield _finish(rows, rejects, n_read, ids.take())
 
 
 def _iter_arrow_batches(
@@ -227,6 +285,7 @@ def _iter_arrow_batches(
             raise InputError(f"cannot read CSV {path}: {str(exc).splitlines()[0]}") from None
     _check_columns(names, text_col, id_col, path)
     offset = 0
+    ids = _Ids(path)
     try:
         for batch in batches:
             data = batch.to_pydict()
@@ -236,10 +295,7 @@ def _iter_arrow_batches(
             others = [c for c in data if c not in (text_col, id_col)]
             for i in range(n):
                 rownum = offset + i + 1
-                rid = data[id_col][i] if id_col else None
-                if isinstance(rid, bytes):
-                    rid = rid.decode("utf-8", "replace")
-                rid = str(rownum) if rid is None or rid == "" else str(rid)
+                rid = ids(data[id_col][i] if id_col else None, rownum, bool(id_col))
                 value = data[text_col][i]
                 problem = _text_problem(value)
                 if problem:
@@ -254,14 +310,24 @@ def _iter_arrow_batches(
                 rec.update(id=rid, text=value, row=rownum)
                 rows.append(rec)
             offset += n
-            yield _finish(rows, rejects, n)
+            yield _finish(rows, rejects, n, ids.take())
     except pa.ArrowInvalid as exc:
         raise InputError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
     if bad_rows:
         yield _finish([], bad_rows, 0)
 
 
-def _iter_txt(path: Path, chunk_rows: int, semeval: bool) -> Iterator[Chunk]:
+def _outside_link(f: Path, root: Path) -> bool:
+    """``f`` is (or passes through) a symbolic link to something outside ``root``."""
+    try:
+        return not f.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return True
+
+
+def _iter_txt(
+    path: Path, chunk_rows: int, semeval: bool, follow_links: bool = False
+) -> Iterator[Chunk]:
     if path.is_file():
         files = [path]
         root = path.parent
@@ -275,6 +341,17 @@ def _iter_txt(path: Path, chunk_rows: int, semeval: bool) -> Iterator[Chunk]:
     for f in files:
         n_read += 1
         rid = str(f.relative_to(root)) if f != path else f.name
+        if f != path and not follow_links and _outside_link(f, root):
+            rejects.append(
+                Reject(
+                    rid,
+                    str(f),
+                    "symbolic link to a file outside the input folder (not followed; "
+                    "pass --follow-links to read it)",
+                    str(f),
+                )
+            )
+            continue
         try:
             text = f.read_bytes().removeprefix(BOM).decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -299,10 +376,13 @@ def iter_chunks(
     text_column: str = "text",
     id_column: str | None = None,
     chunk_rows: int = 2000,
+    follow_links: bool = False,
 ) -> Iterator[Chunk]:
     """Stream ``path`` in chunks of at most ``chunk_rows`` rows.
 
     ``id_column=None`` uses a column named ``id`` when there is one, else the row number.
+    In a folder of ``.txt`` files, a symbolic link to a file outside the folder is a reject
+    unless ``follow_links`` (links to folders are never followed).
     Raises :class:`InputError` for file-level problems (missing file or column, empty file,
     unreadable format); row-level problems become :class:`Reject` entries.
     """
@@ -319,7 +399,7 @@ def iter_chunks(
     elif fmt in ("csv", "parquet"):
         it = _iter_arrow_batches(path, fmt, text_column, id_col, chunk_rows)
     else:
-        it = _iter_txt(path, chunk_rows, semeval=fmt == "semeval")
+        it = _iter_txt(path, chunk_rows, semeval=fmt == "semeval", follow_links=follow_links)
     seen_any = False
     for chunk in it:
         seen_any = seen_any or chunk.n_read > 0 or bool(chunk.rejects)
@@ -453,8 +533,11 @@ def _count_csv_records(path: Path) -> int:
 
 
 def input_fingerprint(path: str | Path, fmt: str = "auto") -> dict[str, Any]:
-    """What identifies an input for ``--resume``: size, modification time and hashes of the first
-    and last MiB of a file, or the names, sizes and times of the files of a folder."""
+    """What identifies an input for ``--resume``: the size and hashes of the first and last MiB of
+    a file, or the names and sizes of the files of a folder. Not the modification time: the
+    engine also hashes every chunk's content as it reads it and compares it with the checkpoint's
+    (an edit that keeps the size and the time is still caught; a ``touch`` alone does not
+    force a restart)."""
     import hashlib
 
     path = Path(path)
@@ -464,11 +547,7 @@ def input_fingerprint(path: str | Path, fmt: str = "auto") -> dict[str, Any]:
         h = hashlib.sha256()
         for f in files:
             st = f.stat()
-            h.update(
-                f"{f.relative_to(root)}\x00{st.st_size}\x00{st.st_mtime_ns}\n".encode(
-                    "utf-8", "surrogateescape"
-                )
-            )
+            h.update(f"{f.relative_to(root)}\x00{st.st_size}\n".encode("utf-8", "surrogateescape"))
         return {"format": fmt, "files": len(files), "listing_sha256": h.hexdigest()}
     st = path.stat()
     with open(path, "rb") as fh:
@@ -478,7 +557,6 @@ def input_fingerprint(path: str | Path, fmt: str = "auto") -> dict[str, Any]:
     return {
         "format": fmt,
         "size": st.st_size,
-        "mtime_ns": st.st_mtime_ns,
         "head_sha256": head,
         "tail_sha256": tail,
     }
