@@ -148,3 +148,61 @@ def test_missing_ids_in_tables_are_counted(capsys, tmp_path, tiny_model_dir, ext
     assert code == 0, err
     assert [r["id"] for r in rows_of(out)] == ["a", "2", "c"]
     assert "ids replaced by row numbers: 1" in stdout
+
+
+# ------------------------------------------------------------------ standard input and output
+def _stdin_lines():
+    return json.dumps({"id": "a", "text": OK}) + "\n" + json.dumps({"id": "b", "text": None}) + "\n"
+
+
+def test_stdin_to_stdout(run, tmp_path, tiny_model_dir):
+    """``tag - -o -``: JSONL in, JSONL out; the summary and the rejects on stderr. Before: 'input
+    not found: -' and 'cannot tell the output format of -'."""
+    res = run(
+        "tag",
+        "-",
+        "-o",
+        "-",
+        "--model",
+        tiny_model_dir,
+        "--unit",
+        "document",
+        input=_stdin_lines(),
+        cwd=tmp_path,
+    )
+    assert res.returncode == 1, res.stderr
+    assert [json.loads(x)["id"] for x in res.stdout.splitlines()] == ["a"]
+    assert "input rows 2, tagged 1, rejected 1" in res.stderr
+    assert '"reason": "text is missing (null)"' in res.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+
+
+@pytest.mark.parametrize("name", ["/dev/stdin", "-"])
+def test_stdin_to_a_file(run, tmp_path, tiny_model_dir, name):
+    out = tmp_path / "out.csv"
+    res = run("tag", name, "-o", out, "--model", tiny_model_dir, input=_stdin_lines())
+    assert res.returncode == 1, res.stderr
+    assert out.is_file() and (tmp_path / "out.csv.rejects.jsonl").is_file()
+
+
+def test_stdin_as_csv_with_format(run, tmp_path, tiny_model_dir):
+    out = tmp_path / "out.jsonl"
+    res = run(
+        "tag",
+        "-",
+        "-o",
+        out,
+        "--format",
+        "csv",
+        "--model",
+        tiny_model_dir,
+        input=f"id,text\nx1,{OK}\n",
+    )
+    assert res.returncode == 0, res.stderr
+    assert rows_of(out)[0]["id"] == "x1"
+
+
+def test_stdout_refuses_resume(capsys, tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": OK}])
+    code, _, err = tag(capsys, src, "-", tiny_model_dir, "--resume")
+    assert code == 2 and "--resume needs an output file" in err

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -118,42 +121,108 @@ def tag(
         ),
     ] = 10.0,
 ) -> None:
-    """Tag a corpus with narrative frames and stance: streaming, parallel, resumable."""
+    """Tag a corpus with narrative frames and stance: streaming, parallel, resumable.
+
+    INPUT '-' (or a pipe such as /dev/stdin) reads standard input (JSONL unless --format);
+    --output '-' writes JSONL to standard output (the summary and any rejects go to stderr)."""
     from ..engine import TagOptions, check_run_paths, checkpoint_dir, tag_file
     from ..io import check_output_path, output_format
 
-    check_output_path(output)  # fail before any work: missing, unwritable or unknown output
-    if fmt != InFormat.semeval:
-        output_format(output)
-    check_run_paths(input, output)  # nothing the run writes or removes is the input
-    m = _model(model)
-    try:
-        _stop_on_sigterm()  # `kill PID` stops like Ctrl-C: workers stopped, checkpoint kept
-        options = TagOptions(
-            unit=unit.value,
-            fmt=fmt.value,
-            text_column=text_column,
-            id_column=id_column,
-            chunk_rows=chunk_rows,
-            workers=workers,
-            engine=engine.value,
-            scheduler=scheduler,
-            resume=resume,
-            restart=restart,
-            dedup=dedup,
-            max_chars=max_chars,
-            follow_links=follow_links,
-        )
-        summary = tag_file(input, output, m, options, progress=_progress(progress_every))
-    except KeyboardInterrupt:
-        if checkpoint_dir(output).is_dir():
-            out.print(
-                f"checkpoint kept in {escape(str(checkpoint_dir(output)))}: run the same command with --resume to continue"
+    with _streams(input, output, fmt, resume) as (input, output, to_stdout):
+        check_output_path(output)  # fail before any work: missing, unwritable or unknown output
+        if fmt != InFormat.semeval:
+            output_format(output)
+        check_run_paths(input, output)  # nothing the run writes or removes is the input
+        m = _model(model)
+        try:
+            _stop_on_sigterm()  # `kill PID` stops like Ctrl-C: workers stopped, checkpoint kept
+            options = TagOptions(
+                unit=unit.value,
+                fmt=fmt.value,
+                text_column=text_column,
+                id_column=id_column,
+                chunk_rows=chunk_rows,
+                workers=workers,
+                engine=engine.value,
+                scheduler=scheduler,
+                resume=resume,
+                restart=restart,
+                dedup=dedup,
+                max_chars=max_chars,
+                follow_links=follow_links,
             )
-        raise
-    _print_summary(summary)
-    if summary.rejected:
-        raise typer.Exit(EXIT_REJECTS)
+            summary = tag_file(input, output, m, options, progress=_progress(progress_every))
+        except KeyboardInterrupt:
+            if checkpoint_dir(output).is_dir() and not to_stdout:
+                out.print(
+                    f"checkpoint kept in {escape(str(checkpoint_dir(output)))}: run the same command with --resume to continue"
+                )
+            raise
+        if not to_stdout:
+            _print_summary(summary)
+        else:
+            rejects, summary.output, summary.rejects = summary.rejects, "-", None
+            _print_summary(summary, err)
+            _copy_to(output, sys.stdout.buffer)
+            if rejects:  # the whole rejects file, on stderr: no row is lost
+                err.print("rejected rows (JSON lines):", highlight=False)
+                _copy_to(Path(rejects), sys.stderr.buffer)
+        if summary.rejected:
+            raise typer.Exit(EXIT_REJECTS)
+
+
+_SPOOL_SUFFIX = {
+    "auto": ".jsonl",
+    "jsonl": ".jsonl",
+    "csv": ".csv",
+    "parquet": ".parquet",
+    "txt": ".txt",
+}
+
+
+@contextlib.contextmanager
+def _streams(input: Path, output: Path, fmt: InFormat, resume: bool):
+    """Standard input and output as files: INPUT '-' or a pipe is first copied to a temporary
+    file (the engine reads its input more than once: format, row count, chunks); OUTPUT '-' is
+    written to a temporary folder and copied to stdout at the end. Both are removed after."""
+    made: list[Path] = []
+    try:
+        is_stream = str(input) in ("-", "/dev/stdin") or (
+            input.exists() and not input.is_file() and not input.is_dir()
+        )
+        if is_stream:
+            if fmt.value not in _SPOOL_SUFFIX:
+                raise InputError(
+                    f"standard input can be {', '.join(list(_SPOOL_SUFFIX)[1:])} (--format), not {fmt.value}"
+                )
+            fd, name = tempfile.mkstemp(prefix="narratives-stdin-", suffix=_SPOOL_SUFFIX[fmt.value])
+            made.append(Path(name))
+            with open(fd, "wb") as dst:
+                if str(input) == "-":
+                    shutil.copyfileobj(sys.stdin.buffer, dst, 1 << 20)
+                else:
+                    with open(input, "rb") as src:
+                        shutil.copyfileobj(src, dst, 1 << 20)
+            input = Path(name)
+        to_stdout = str(output) == "-"
+        if to_stdout:
+            if resume:
+                raise InputError("--resume needs an output file: '-' (stdout) keeps no checkpoint")
+            if fmt == InFormat.semeval:
+                raise InputError("SemEval predictions need an output file, not '-'")
+            folder = Path(tempfile.mkdtemp(prefix="narratives-stdout-"))
+            made.append(folder)
+            output = folder / "stdout.jsonl"
+        yield input, output, to_stdout
+    finally:
+        for p in made:
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+
+def _copy_to(path: Path, stream) -> None:
+    with open(path, "rb") as fh:
+        shutil.copyfileobj(fh, stream, 1 << 20)
+    stream.flush()
 
 
 def _stop_on_sigterm() -> None:
@@ -172,7 +241,7 @@ def _progress(every: float):
     return RichProgress(err) if err.is_terminal else LineProgress(sys.stderr, interval=every)
 
 
-def _print_summary(s) -> None:
+def _print_summary(s, out=out) -> None:
     t = Table(title=f"tagged {s.documents} documents -> {s.output}", show_header=True)
     t.add_column("frame")
     t.add_column("rows", justify="right")
