@@ -132,3 +132,24 @@ def test_passage_level_training_never_tunes_a_document_decision(tiny_df, monkeyp
     P = pipe.classifier.predict_proba_all(pipe.features_of(tiny_df["text"].tolist()))
     got, want = pipe.classifier._apply(P, d), _old_apply(pipe.classifier, P, d)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+def test_document_level_training_tunes_the_hierarchy_decision():
+    """samples_f1 (what narratives.train picks for documents) tunes a coarse scale, and a text
+    whose narrative has no confident subnarrative is written '<narrative>: Other'."""
+    tax = Taxonomy.from_label_pairs(
+        [("URW: A: x", "URW: A"), ("URW: A: Other", "URW: A"), ("CC: B: y", "CC: B")],
+        none_label="Other",
+    )
+    texts = ["alpha beta gamma delta", "alpha beta epsilon", "zeta eta theta", "iota kappa"] * 4
+    labels = [["URW: A: x"], ["URW: A: Other"], ["CC: B: y"], ["Other"]] * 4
+    pipe = make_pipeline(
+        tax, classifier__threshold_cv=2, classifier__threshold_objective="samples_f1"
+    ).fit(texts, labels)
+    d = pipe.classifier.decision_
+    assert d["objective"] == "samples_f1" and "coarse_scale" in d
+    dec = pipe.decide(texts[:4])
+    assert len(dec.frames) == 4
+    for frames, families in zip(dec.frames, dec.families, strict=True):
+        written = semeval_frames(tax, [f for f in frames if f != "Other"], families)
+        assert all(f in tax.fine_labels for f in written)
