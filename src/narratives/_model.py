@@ -232,7 +232,7 @@ class NarrativeModel:
             out = self._with_empty_rows(out, segs)
         elif len(out):
             out.loc[out["n_passages"] == 0, "flag"] = "empty"
-        pos = out["id"].tolist()
+        pos = [int(k) for k in out["id"]]
         if with_text and unit == "passage" and len(out):
             out.insert(
                 TEXT_POSITION,
@@ -268,7 +268,8 @@ class NarrativeModel:
             | {"id": k}
             for k in empty
         ]
-        both = pd.concat([out, pd.DataFrame(rows, columns=out.columns)], ignore_index=True)
+        extra = pd.DataFrame(rows, columns=out.columns)
+        both = pd.concat([out, extra], ignore_index=True) if len(out) else extra
         return both.sort_values("id", kind="stable").reset_index(drop=True)
 
     # -------------------------------------------------------------- explaining

@@ -59,7 +59,9 @@ def read_semeval(path: str | Path) -> LabelledData:
         raise InputError(f"{path} is not a SemEval folder: raw-documents/ is missing")
     if not ann.is_file():
         raise InputError(f"{path} has no {SEMEVAL_ANNOTATIONS}: it holds no gold labels")
-    docs, rejects = read_all(path, fmt="semeval")
+    # A labelled set is assembled on purpose, often as links to a shared copy of the corpus:
+    # its links are followed (only `tag` refuses links out of the input folder by default).
+    docs, rejects = read_all(path, fmt="semeval", follow_links=True)
     gold: dict[str, tuple[list[str], list[str]]] = {}
     for lineno, line in enumerate(ann.read_text(encoding="utf-8-sig").splitlines(), 1):
         if not line.strip():
