@@ -34,6 +34,10 @@ class Decider(Protocol):
 
     def is_relevant(self, processed: Processed) -> bool: ...
 
+    def names_region(self, processed: Processed) -> bool: ...
+
+    def claims_about_west(self, processed: Processed) -> bool: ...
+
     def decide_processed(
         self, processed: Sequence[Processed], relevant: Sequence[bool] | None = None
     ) -> Decision: ...
@@ -55,13 +59,18 @@ def build_rows(
     if unit not in UNITS:
         raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
     refs, units, relevant = [], [], []
-    doc_relevant = [decider.is_relevant(seg.document) for seg in segs]
+    # A document that names the region opens the gate for all its passages; otherwise a passage
+    # passes on its own when it is a claim about the West (a Western actor with a frame cue).
+    region = [decider.names_region(seg.document) for seg in segs]
     for d, seg in enumerate(segs):
         for p in seg.passages:
             if p.taggable:
                 refs.append((d, p.index))
                 units.append(p.processed)
-                relevant.append(doc_relevant[d])
+                relevant.append(region[d] or decider.claims_about_west(p.processed))
+    doc_relevant = list(region)
+    for (d, _), ok in zip(refs, relevant, strict=True):
+        doc_relevant[d] = doc_relevant[d] or ok
     dec = decider.decide_processed(units, relevant=relevant)
     by_ref = {ref: k for k, ref in enumerate(refs)}
     if unit == "passage":
@@ -166,13 +175,16 @@ def _aggregate(clf, dec: Decision, ks: list[int], pidx: list[int], relevant: boo
     thr_f = np.array([clf.thresholds_[f] for f in fine])
     P = dec.proba_fine[ks]
     proba = P.max(axis=0)
+    if dec.relevant is not None:
+        # Passages that failed the gate carry no evidence for the document's frames.
+        P = np.where(np.asarray(dec.relevant)[ks][:, None], P, 0.0)
     neg = getattr(clf, "negatives_", None)
     if not relevant:
         on = np.zeros(len(fine), dtype=bool)
     elif neg is not None and len(neg):
         on = document_decisions(P, thr_f, neg, clf.document_alpha)
     else:
-        on = proba >= thr_f
+        on = P.max(axis=0) >= thr_f
     frames = [fine[j] for j in np.flatnonzero(on)]
     S = dec.stance_frames[ks]
     stances: dict[str, str] = {}

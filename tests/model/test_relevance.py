@@ -45,3 +45,18 @@ def test_names_in_link_lists_do_not_open_the_gate(pipe):
         "Read more: Russia and Ukraine trade blame over dam"
     )
     assert not _relevant(pipe, text)
+
+
+def test_the_west_route_is_per_passage_not_per_document(tiny_model):
+    """A long article that names a Western actor in one paragraph and uses a frame's word in
+    another is not opened (climate polemics did that); a passage that is itself a claim about
+    the West is."""
+    doc = (
+        "Every summer the newspapers discover weather and call it an emergency.\n\n"
+        "The United States announced new rules for power plants on Tuesday.\n\n"
+        "The whole climate panic is fake, a hoax sold to scare our children."
+    )
+    row = tiny_model.tag([doc], unit="document").iloc[0]
+    assert row["flag"] == "off_topic"
+    claim = "Germany is a US vassal."
+    assert tiny_model.tag([claim], unit="document").iloc[0]["flag"] != "off_topic"

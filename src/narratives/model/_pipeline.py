@@ -110,10 +110,19 @@ class NarrativePipeline(Pipeline):
 
     def is_relevant(self, processed: Processed) -> bool:
         """Whether a unit passes the taxonomy's relevance gate: it names one of the
-        ``relevance_actors``, or one of the ``relevance_cue_actors`` and a frame cue phrase."""
-        _, actors, cue_actors = self._taxonomy_and_actors()
-        if not actors or actors.intersection(processed.actors):
-            return True
+        ``relevance_actors``, or it is itself a claim about the West (:meth:`claims_about_west`)."""
+        return self.names_region(processed) or self.claims_about_west(processed)
+
+    def names_region(self, processed: Processed) -> bool:
+        """The unit names one of the taxonomy's ``relevance_actors`` (or the taxonomy has none)."""
+        _, actors, _ = self._taxonomy_and_actors()
+        return not actors or bool(actors.intersection(processed.actors))
+
+    def claims_about_west(self, processed: Processed) -> bool:
+        """The unit names one of the ``relevance_cue_actors`` together with a frame cue phrase.
+        Row building applies this per passage, not per document: a long climate or election
+        article that names the US somewhere and "fake" elsewhere is not opened by it."""
+        _, _, cue_actors = self._taxonomy_and_actors()
         return bool(processed.cues) and bool(cue_actors.intersection(processed.actors))
 
 
