@@ -1,5 +1,8 @@
 """The embedded default model: evidence for a promoting passage of each family."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 import narratives
@@ -61,5 +64,31 @@ def test_off_topic_text_gets_no_frame(model):
 
 def test_manifest_records_test_metrics(model):
     tm = model.manifest["test_metrics"]
-    assert tm["n_test"] >= 0.2 * (tm["n_test"] + tm["n_train"])
+    # The held-out split is drawn over the written corpus (data/real has its own split).
+    n_corpus = tm.get("n_train_corpus", tm["n_train"])
+    assert tm["n_test"] >= 0.2 * (tm["n_test"] + n_corpus)
     assert tm["test_stance_accuracy_framed"] >= 0.85
+
+
+def _neutral_actor_topic():
+    path = Path(__file__).parent / "data" / "neutral_actor_topic.jsonl"
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known failure of the current default model: 9 of these 41 neutral sentences still "
+    "cross their frame's threshold (aid deliveries, WWII history, war-crimes investigations, "
+    "Soviet border history, language-law news); see models/FAILURE_MODES.md",
+)
+def test_country_name_plus_topic_word_is_not_a_frame(model):
+    """Neutral sentences made of a frame's actors and topic words (aid, borders, sanctions,
+    exercises, war crimes investigations...) stay under that frame's threshold (issue 11)."""
+    rows = _neutral_actor_topic()
+    tagged = model.tag([r["text"] for r in rows], unit="document")
+    over = [
+        (r["frame"], r["text"], s[r["frame"]])
+        for r, s in zip(rows, tagged["scores"], strict=True)
+        if s[r["frame"]] >= model.thresholds[r["frame"]]
+    ]
+    assert not over, over

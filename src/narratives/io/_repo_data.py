@@ -99,12 +99,24 @@ def real_training_part(real: str | Path) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+#: Corpus parts written to mirror mainstream war coverage (writing rounds 6-7, mostly
+#: frame-free): the closest the corpus comes to the news the tool is run on, so their frame-free
+#: passages join the real text in the open-world pool (model/_open_world.py).
+NEWS_LIKE_PARTS = range(28, 36)
+
+
+def _news_like(ids: pd.Series) -> pd.Series:
+    part = pd.to_numeric(ids.astype(str).str.extract(r"^p(\d+)-")[0], errors="coerce")
+    return part.isin(list(NEWS_LIKE_PARTS))
+
+
 def default_training_data(
     root: str | Path, test_ids: Iterable[str] | None = None, real: bool = True
 ) -> pd.DataFrame:
     """The default model's training table: the corpus passages not in ``test_ids`` (default: the
-    ones in ``data/split.json``) with ``open_world`` False, then (``real``) the training part of
-    data/real with ``open_world`` True. Columns ``id``, ``text``, ``frames``, ``stance``,
+    ones in ``data/split.json``), ``open_world`` True for the news-like parts
+    (:data:`NEWS_LIKE_PARTS`) and False otherwise, then (``real``) the training part of data/real
+    with ``open_world`` True. Columns ``id``, ``text``, ``frames``, ``stance``,
     ``open_world`` and ``group`` (data/real rows only); ready for :func:`narratives.train`.
     ``real=False`` gives the corpus-only recipe of models built before data/real."""
     root = Path(root)
@@ -115,6 +127,9 @@ def default_training_data(
     if not real:
         return train_df[cols].copy()
     return pd.concat(
-        [train_df[cols].assign(open_world=False), real_training_part(root / "data" / "real")],
+        [
+            train_df[cols].assign(open_world=_news_like(train_df["id"]).to_numpy()),
+            real_training_part(root / "data" / "real"),
+        ],
         ignore_index=True,
     )
