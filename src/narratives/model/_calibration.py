@@ -9,11 +9,18 @@ his smoothed targets), about four times fewer fits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
+from sklearn.linear_model import LogisticRegression
 
-__all__ = ["fit_sigmoid"]
+from ._label_models import _fit_one, _proba_one
+
+__all__ = ["fit_sigmoid", "oof_sigmoid"]
 
 
 def fit_sigmoid(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -36,3 +43,51 @@ def fit_sigmoid(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     b0 = float(np.log((n_neg + 1.0) / (n_pos + 1.0)))
     res = minimize(loss, np.array([0.0, b0]), jac=True, method="L-BFGS-B")
     return float(res.x[0]), float(res.x[1])
+
+
+def oof_sigmoid(clf, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oof: bool):
+    """Fit ``clf.calibrators_`` (Platt, on out-of-fold decisions) and return the out-of-fold
+    probabilities (None without threshold folds: the sigmoid then uses in-sample decisions,
+    which are over-confident, and thresholds stay at ``default_threshold``)."""
+    n_lab = Y.shape[1]
+    if has_oof:
+        folds = clf._folds(X.shape[0], groups)
+        jobs = [
+            delayed(_fit_one)(clf._base(), X[tr], Y[tr, j], None, 0, clf.random_state)
+            for tr, _te in folds
+            for j in range(n_lab)
+        ]
+        fitted = Parallel(n_jobs=clf.n_jobs)(jobs)
+        D = np.zeros(Y.shape, dtype=float)
+        fixed = np.full(Y.shape, np.nan)  # stand-ins (no positive / all positive in a fold)
+        i = 0
+        for _tr, te in folds:
+            for j in range(n_lab):
+                est = fitted[i]
+                i += 1
+                if isinstance(est, LogisticRegression):
+                    D[te, j] = est.decision_function(X[te])
+                else:
+                    fixed[te, j] = _proba_one(est, X[te])
+    else:
+        D = np.column_stack(
+            [
+                est.decision_function(X)
+                if isinstance(est, LogisticRegression)
+                else np.zeros(X.shape[0])
+                for est in clf.estimators_
+            ]
+        )
+        fixed = np.full(Y.shape, np.nan)
+    clf.calibrators_ = np.full((n_lab, 2), np.nan)
+    oof = np.zeros(Y.shape, dtype=float)
+    for j, est in enumerate(clf.estimators_):
+        free = np.isnan(fixed[:, j])
+        if isinstance(est, LogisticRegression) and 0 < Y[free, j].sum() < free.sum():
+            a, b = fit_sigmoid(D[free, j], Y[free, j])
+            clf.calibrators_[j] = (a, b)
+            oof[:, j] = expit(-(a * D[:, j] + b))
+        else:
+            oof[:, j] = _proba_one(est, X) if est is None or isinstance(est, float) else 0.0
+        oof[~free, j] = fixed[~free, j]
+    return oof if has_oof else None

@@ -11,118 +11,33 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils.validation import check_is_fitted
 
 from .._exceptions import InputError
 from .._internal.vocab import STANCES
 from ..preprocessing._preprocessor import _as_taxonomy
-from ._calibration import fit_sigmoid
+from ._calibration import oof_sigmoid
 from ._decision import Decision
 from ._hierarchy import DecisionShape, apply_decision, tune_decision
+from ._label_models import (
+    _best_threshold,
+    _fit_one,
+    _label_lists,
+    _labels_matrix,
+    _linear_form,
+    _nanmean,
+    _proba_one,
+)
 from ._open_world import cap_thresholds, negative_scores
 from ._stance import fit_stance_head, frame_stances, pair_matrix, stance_pairs
 
 __all__ = ["STANCES", "NarrativeClassifier"]
 
 log = logging.getLogger(__name__)
-
-
-def _labels_matrix(y: Any, labels: list[str], none_label: str) -> np.ndarray:
-    """0/1 matrix from label lists, or a 0/1 indicator matrix whose columns are ``labels``."""
-    if sp.issparse(y):
-        y = y.toarray()
-    if isinstance(y, np.ndarray) and y.ndim == 2 and y.dtype != object:
-        if y.shape[1] != len(labels):
-            raise InputError(
-                f"indicator matrix has {y.shape[1]} columns; the taxonomy has {len(labels)} fine labels"
-            )
-        return (y > 0).astype(np.int8)
-    index = {lab: i for i, lab in enumerate(labels)}
-    Y = np.zeros((len(y), len(labels)), dtype=np.int8)
-    unknown: set[str] = set()
-    for r, labs in enumerate(y):
-        if isinstance(labs, str):
-            labs = [labs]
-        for lab in labs:
-            if lab == none_label or lab == "":
-                continue
-            if lab in index:
-                Y[r, index[lab]] = 1
-            else:
-                unknown.add(lab)
-    if unknown:
-        raise InputError(
-            f"labels not in the taxonomy: {', '.join(sorted(unknown)[:8])}"
-            + (" ..." if len(unknown) > 8 else "")
-        )
-    return Y
-
-
-def _best_threshold(
-    p: np.ndarray, y: np.ndarray, floor: float, ceiling: float, beta: float = 1.0
-) -> tuple[float, float]:
-    """Threshold maximising F-beta of ``p >= t`` (ties: the one nearest 0.5), and the F1 there."""
-    pos = int(y.sum())
-    if pos == 0:
-        return ceiling, 0.0
-    order = np.argsort(-p, kind="stable")
-    ps, ys = p[order], y[order]
-    tp = np.cumsum(ys)
-    k = np.arange(1, len(ps) + 1)
-    f1 = 2 * tp / (k + pos)
-    b2 = beta * beta
-    fb = (1 + b2) * tp / (k + b2 * pos)
-    # Only cut between distinct scores.
-    last = np.r_[ps[1:] != ps[:-1], True]
-    fb = np.where(last, fb, -1)
-    cand = np.where(fb >= fb.max() - 1e-9)[0]
-    best = cand[np.argmin(np.abs(ps[cand] - 0.5))]
-    nxt = ps[best + 1] if best + 1 < len(ps) else 0.0
-    t = float((ps[best] + nxt) / 2)
-    return float(np.clip(t, floor, ceiling)), float(f1[best])
-
-
-# Calibration methods done by refitting inside CalibratedClassifierCV (the v1 scheme); the
-# default ``oof_sigmoid`` fits Platt's sigmoid on the threshold folds' out-of-fold decisions.
-_CV_CALIBRATION = ("sigmoid", "isotonic")
-
-
-def _fit_one(base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int, seed: int) -> Any:
-    pos = int(y.sum())
-    if pos == 0:
-        return None
-    if pos == len(y):
-        return 1.0
-    est = clone(base)
-    if calibration in _CV_CALIBRATION and pos >= cv and len(y) - pos >= cv:
-        est = CalibratedClassifierCV(
-            est,
-            method=calibration,
-            cv=StratifiedKFold(cv, shuffle=True, random_state=seed),
-            ensemble=False,
-        )
-    return est.fit(X, y)
-
-
-def _linear_form(est: Any) -> tuple[np.ndarray, float, float | None] | None:
-    """``(coef, intercept, sigmoid (a, b) or None)`` when ``est`` is a binary logistic regression,
-    optionally sigmoid-calibrated with one calibrated model (``ensemble=False``); else None."""
-    cal = None
-    if isinstance(est, CalibratedClassifierCV):
-        ccs = getattr(est, "calibrated_classifiers_", [])
-        if len(ccs) != 1 or len(ccs[0].calibrators) != 1 or ccs[0].method != "sigmoid":
-            return None
-        c = ccs[0].calibrators[0]
-        if not hasattr(c, "a_"):
-            return None
-        est, cal = ccs[0].estimator, (float(c.a_), float(c.b_))
-    if not isinstance(est, LogisticRegression) or est.coef_.shape[0] != 1:
-        return None
-    return est.coef_.ravel(), float(est.intercept_[0]), cal
 
 
 # Per fitted classifier: its label models stacked into one weight matrix (not persisted).
@@ -133,14 +48,6 @@ _STACKED: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, list, list, Any, np.n
 
 # Per fitted classifier: its label hierarchy as index arrays (not persisted).
 _SHAPES: weakref.WeakKeyDictionary[Any, DecisionShape] = weakref.WeakKeyDictionary()
-
-
-def _proba_one(est: Any, X: Any) -> np.ndarray:
-    if est is None:
-        return np.zeros(X.shape[0])
-    if isinstance(est, float):
-        return np.full(X.shape[0], est)
-    return est.predict_proba(X)[:, 1]
 
 
 class NarrativeClassifier(ClassifierMixin, BaseEstimator):
@@ -305,7 +212,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         has_oof = bool(self.threshold_cv) and self.threshold_cv > 1
         has_oof = has_oof and X.shape[0] >= 2 * self.threshold_cv
         if self.calibration == "oof_sigmoid":
-            oof = self._fit_oof_sigmoid(X, Y, groups if has_oof else None, has_oof)
+            oof = oof_sigmoid(self, X, Y, groups if has_oof else None, has_oof)
         elif has_oof:
             oof = self._oof(X, Y, groups)
         if oof is not None:
@@ -423,55 +330,6 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
                 )
             )
         return list(KFold(k, shuffle=True, random_state=self.random_state).split(np.zeros(n)))
-
-    def _fit_oof_sigmoid(
-        self, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oof: bool
-    ) -> np.ndarray | None:
-        """Fit ``calibrators_`` (Platt, on out-of-fold decisions) and return the out-of-fold
-        probabilities (None without threshold folds: the sigmoid then uses in-sample decisions,
-        which are over-confident, and thresholds stay at ``default_threshold``)."""
-        n_lab = Y.shape[1]
-        if has_oof:
-            folds = self._folds(X.shape[0], groups)
-            jobs = [
-                delayed(_fit_one)(self._base(), X[tr], Y[tr, j], None, 0, self.random_state)
-                for tr, _te in folds
-                for j in range(n_lab)
-            ]
-            fitted = Parallel(n_jobs=self.n_jobs)(jobs)
-            D = np.zeros(Y.shape, dtype=float)
-            fixed = np.full(Y.shape, np.nan)  # stand-ins (no positive / all positive in a fold)
-            i = 0
-            for _tr, te in folds:
-                for j in range(n_lab):
-                    est = fitted[i]
-                    i += 1
-                    if isinstance(est, LogisticRegression):
-                        D[te, j] = est.decision_function(X[te])
-                    else:
-                        fixed[te, j] = _proba_one(est, X[te])
-        else:
-            D = np.column_stack(
-                [
-                    est.decision_function(X)
-                    if isinstance(est, LogisticRegression)
-                    else np.zeros(X.shape[0])
-                    for est in self.estimators_
-                ]
-            )
-            fixed = np.full(Y.shape, np.nan)
-        self.calibrators_ = np.full((n_lab, 2), np.nan)
-        oof = np.zeros(Y.shape, dtype=float)
-        for j, est in enumerate(self.estimators_):
-            free = np.isnan(fixed[:, j])
-            if isinstance(est, LogisticRegression) and 0 < Y[free, j].sum() < free.sum():
-                a, b = fit_sigmoid(D[free, j], Y[free, j])
-                self.calibrators_[j] = (a, b)
-                oof[:, j] = expit(-(a * D[:, j] + b))
-            else:
-                oof[:, j] = _proba_one(est, X) if est is None or isinstance(est, float) else 0.0
-            oof[~free, j] = fixed[~free, j]
-        return oof if has_oof else None
 
     def _oof(self, X: Any, Y: np.ndarray, groups: Sequence[Any] | None) -> np.ndarray:
         oof = np.zeros(Y.shape, dtype=float)
@@ -632,39 +490,3 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         tags.target_tags.multi_output = True
         tags.input_tags.sparse = True
         return tags
-
-
-def _label_lists(D: np.ndarray, labels: Sequence[str], none: str) -> list[list[str]]:
-    """Per row of a 0/1 matrix, its labels (``[none]`` when empty).
-
-    Rows with the same labels are built once (real output has few distinct label sets); the key
-    is the row's packed bits, which has no limit on the number of labels (an integer bit mask
-    would overflow at 64). Each row gets its own list.
-    """
-    if not D.shape[0]:
-        return []
-    packed = np.packbits(np.asarray(D) != 0, axis=1)
-    built: dict[bytes, list[str]] = {}
-    out = []
-    for r, key in enumerate(map(bytes, packed)):
-        labs = built.get(key)
-        if labs is None:
-            labs = built[key] = [labels[j] for j in np.flatnonzero(D[r])] or [none]
-        out.append(list(labs))
-    return out
-
-
-def _samples_f1(Y: np.ndarray, D: np.ndarray) -> float:
-    """Mean per-row F1 where an empty row means the none label (as in SemEval)."""
-    gy, gd = Y.sum(axis=1), D.sum(axis=1)
-    tp = (Y & D).sum(axis=1)
-    f1 = np.where(
-        (gy == 0) & (gd == 0), 1.0, 2 * tp / np.maximum(gy + gd + (gy == 0) + (gd == 0), 1)
-    )
-    # none vs labels: a row with gold none and predicted labels (or vice versa) scores 0.
-    return float(f1.mean())
-
-
-def _nanmean(a: np.ndarray) -> float | None:
-    a = a[~np.isnan(a)]
-    return round(float(a.mean()), 4) if len(a) else None
