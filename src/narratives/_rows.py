@@ -18,6 +18,7 @@ from ._exceptions import InputError
 from ._internal.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, UNITS
 from .model import Decision, NarrativeClassifier
 from .model._open_world import document_decisions
+from .model._stance import overall_stance
 from .preprocessing import Processed, Segmented
 from .preprocessing._spacy import load_gazetteer
 
@@ -202,17 +203,7 @@ def _aggregate(clf, dec: Decision, ks: list[int], pidx: list[int], relevant: boo
         for k in ks:
             fam_hits.update(c for c in dec.families[k] if c != none)
     families = [c for c in coarse if c in fam_hits]
-    values = set(stances.values())
-    stance = (
-        "promotes"
-        if "promotes" in values
-        else "unknown"
-        if "unknown" in values
-        else "reports"
-        if values
-        else "none"
-    )
-    return proba, frames, families, stances, stance, carriers
+    return proba, frames, families, stances, overall_stance(stances.values()), carriers
 
 
 def _evidence(dec, ks, pidx, proba, frames, fine) -> dict[str, int]:

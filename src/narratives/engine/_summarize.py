@@ -13,6 +13,8 @@ import pandas as pd
 
 from .._exceptions import InputError
 from .._internal.csvsafe import restore
+from .._internal.dates import PERIODS as DATE_PERIODS
+from .._internal.dates import bucket
 from .._internal.messages import not_found
 from ._prevalence import prevalence
 
@@ -28,7 +30,7 @@ _LABEL_COLUMNS = {
     "families": "families",
     "family": "families",
 }
-_PERIODS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+_PERIODS = DATE_PERIODS
 
 
 def _parse_by(by: str | Sequence[str] | None) -> tuple[str | None, list[tuple[str, str | None]]]:
@@ -56,14 +58,7 @@ def _parse_by(by: str | Sequence[str] | None) -> tuple[str | None, list[tuple[st
 
 
 def _bucket(values: pd.Series, period: str) -> pd.Series:
-    dt = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    if period == "day":
-        out = dt.dt.strftime("%Y-%m-%d")
-    elif period == "year":
-        out = dt.dt.strftime("%Y")
-    else:
-        out = dt.dt.tz_localize(None).dt.to_period(_PERIODS[period]).astype(str)
-    return out.where(dt.notna(), None)
+    return bucket(values, period, None)
 
 
 def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:

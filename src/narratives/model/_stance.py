@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-__all__ = ["frame_stances", "stance_pairs"]
+__all__ = ["frame_stances", "overall_stance", "stance_pairs"]
 
 STANCE_VALUES = ("promotes", "reports")
 
@@ -75,14 +75,16 @@ def frame_stances(
         else:
             per = {labels[j]: "promotes" if stance_frames[r, j] >= 0.5 else "reports" for j in js}
         stances.append(per)
-        values = set(per.values())
-        overall.append(
-            "promotes"
-            if "promotes" in values
-            else "unknown"
-            if "unknown" in values
-            else "reports"
-            if values
-            else "none"
-        )
+        overall.append(overall_stance(per.values()))
     return stances, overall
+
+
+def overall_stance(values) -> str:
+    """One stance for a unit from its frames' stances: ``promotes`` when any frame is promoted,
+    else ``unknown`` / ``reports`` when it has frames, else ``none``."""
+    values = set(values)
+    if "promotes" in values:
+        return "promotes"
+    if "unknown" in values:
+        return "unknown"
+    return "reports" if values else "none"

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.dates import PERIODS as DATE_PERIODS
+from .._internal.dates import bucket
 from .._internal.messages import not_found
 from ..io._annotation_tools import Annotations, read_annotations
 from ..io._readers import Reject
@@ -33,8 +35,7 @@ from ._units import Units, load_units
 __all__ = ["PERIODS", "validate"]
 
 log = logging.getLogger(__name__)
-PERIODS = ("day", "week", "month", "quarter", "year")
-_FREQ = {"week": "W", "month": "M", "quarter": "Q"}
+PERIODS = tuple(DATE_PERIODS)
 
 
 def _parse_by(by: str | Sequence[str] | None) -> list[tuple[str, str | None]]:
@@ -56,14 +57,7 @@ def _parse_by(by: str | Sequence[str] | None) -> list[tuple[str, str | None]]:
 
 
 def _bucket(values: pd.Series, period: str) -> pd.Series:
-    dt = pd.to_datetime(values, errors="coerce", utc=True, format="mixed")
-    if period == "day":
-        out = dt.dt.strftime("%Y-%m-%d")
-    elif period == "year":
-        out = dt.dt.strftime("%Y")
-    else:
-        out = dt.dt.tz_localize(None).dt.to_period(_FREQ[period]).astype(str)
-    return out.where(dt.notna(), "(no date)")
+    return bucket(values, period, "(no date)")
 
 
 def _reject_all(what: str, rejects: list[Reject]) -> InputError:
