@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from ._highlight import highlight
-
-if TYPE_CHECKING:
-    from ._model import NarrativeModel
 
 __all__ = ["Explanation", "explain", "highlight"]
 
@@ -78,8 +75,10 @@ def _stance_evidence(contrib, bias, j: int, names, top_k: int) -> dict:
 
 
 def explain(
-    model: NarrativeModel, text: str, top_k: int = 8, labels: Sequence[str] | None = None
+    model: Any, text: str, top_k: int = 8, labels: Sequence[str] | None = None
 ) -> Explanation:
+    """Evidence for ``model``'s labels of ``text`` (``model`` is a ``NarrativeModel``; not
+    imported here, since the model imports this module)."""
     pipe = model.pipeline
     clf = pipe.classifier
     feats = pipe.named_steps["features"]

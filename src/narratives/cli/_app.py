@@ -31,7 +31,7 @@ from ._inspect import explain, info
 from ._tag import summarize, tag
 from ._train import train
 
-__all__ = [  # the names cli/__init__ and _validate use
+__all__ = [  # the names cli/__init__ uses
     "EXIT_INPUT",
     "EXIT_INTERNAL",
     "EXIT_MODEL",

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._exceptions import InputError
-from ._app import EXIT_REJECTS, ModelOpt, Unit, _model, app, out
+from ._common import EXIT_REJECTS, ModelOpt, Unit, _model, app, out
 
 _TABLE_EXT = (".jsonl", ".parquet")
 
