@@ -1,6 +1,6 @@
 """5-fold cross-validation on SemEval-2025 Task 10 (English train): the model against three baselines.
 
-    .venv/bin/python benchmarks/semeval_cv.py [--report-dir /tmp/semeval_report] [--folds 5]
+    .venv/bin/python benchmarks/semeval_cv.py [--report-dir DIR (default: semeval_report in the temp folder)] [--folds 5]
 
 Runs exactly the documented command
 
@@ -21,6 +21,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +36,9 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--report-dir", type=Path, default=Path("/tmp/semeval_report"))
+    ap.add_argument(
+        "--report-dir", type=Path, default=Path(tempfile.gettempdir()) / "semeval_report"
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
