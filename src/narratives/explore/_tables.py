@@ -66,23 +66,8 @@ def with_thresholds(
     note: str | None = None,
     clip: tuple[float, float] | None = None,
 ) -> NarrativeModel:
-    """A copy of ``model`` whose decision thresholds are replaced for the given labels.
-
-    Parameters
-    ----------
-    thresholds : mapping
-        Fine (or coarse) label -> threshold in [0, 1], e.g. the ``thresholds`` of
-        ``narratives.evaluate(...)["threshold_tuning"]``.
-    note : str, optional
-        Recorded in the manifest (``threshold_override``) with the labels changed.
-    clip : (low, high), optional
-        Bounds for the new thresholds. Default: the model's own ``threshold_floor`` and
-        ``threshold_ceiling`` (0.1 and 0.9 unless changed), so a threshold tuned to 0 on a label
-        whose positives all scored 0 does not turn into "every text has this label".
-
-    Labels the model does not know, and values outside [0, 1], raise
-    :class:`~narratives.InputError`. The copy saves and loads like any model.
-    """
+    """:meth:`NarrativeModel.with_thresholds` for notebooks (the same parameters and checks),
+    recording that the thresholds were set here when no ``note`` is given."""
     return model.with_thresholds(
         thresholds, note=note or "thresholds set with narratives.explore.with_thresholds", clip=clip
     )
