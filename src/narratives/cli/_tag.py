@@ -226,9 +226,16 @@ def _copy_to(path: Path, stream) -> None:
 
 
 def _stop_on_sigterm() -> None:
+    import os
     import signal
 
+    main_pid = os.getpid()
+
     def stop(signum, frame):
+        if os.getpid() != main_pid:
+            # A worker forked before its initializer reset this handler: die as SIGTERM would,
+            # without a traceback on the user's terminal.
+            os._exit(128 + signum)
         raise KeyboardInterrupt
 
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
