@@ -401,8 +401,8 @@ def test_passage_rows_equal_rows_built_one_by_one(shaped):
                 flag = "truncated"
             elif p.kind != "text":
                 flag = p.kind
-            elif p.processed.lang != "en":
-                flag = "non_english"
+            elif not p.taggable:
+                flag = "unsupported_language"
             else:
                 flag = ""
             rows.append(

@@ -141,8 +141,13 @@ class NarrativeModel:
         return model
 
     # ----------------------------------------------------------------- tagging
-    def segment(self, texts: Sequence[str]) -> list[Segmented]:
-        return self.pipeline.named_steps["preprocess"].segment(texts)
+    @property
+    def languages(self) -> list[str]:
+        """ISO 639-1 codes of the languages this model tags."""
+        return list(self.pipeline.named_steps["preprocess"].languages_)
+
+    def segment(self, texts: Sequence[str], lang: str | None = None) -> list[Segmented]:
+        return self.pipeline.named_steps["preprocess"].segment(texts, lang=lang)
 
     def tag_segments(
         self, ids: Sequence[Any], segs: Sequence[Segmented], unit: str = "passage"
@@ -206,13 +211,14 @@ class NarrativeModel:
         text_column: str = "text",
         id_column: str = "id",
         with_text: bool = True,
+        lang: str | None = None,
     ) -> pd.DataFrame:
         """Tag texts or a DataFrame; returns one row per passage or per document.
 
         Columns: ``id``, (``passage``, ``start``, ``end``, ``text`` for passages), ``frames``,
         ``families``, ``stance``, ``scores`` (frame -> probability), ``countries`` (gazetteer states
         and regions mentioned, most frequent first), ``lang`` and ``flag`` ("" or boilerplate,
-        heading, non_english, truncated, off_topic: the document names none of the taxonomy's
+        heading, unsupported_language (not a language the model tags), truncated, off_topic: the document names none of the taxonomy's
         relevance actors, so no frame is assigned; its scores are still reported; empty: a
         document with nothing to tag, empty or only whitespace or markup, which still gets one
         passage row with no frame). Document rows add ``evidence`` (frame -> passage index).
@@ -221,10 +227,11 @@ class NarrativeModel:
         (its index gives the ids) or a DataFrame (``text_column``; ids from ``id_column`` when
         present, else the row positions 0, 1, ...). Texts must be strings. Ids are kept as given:
         duplicate ids are allowed (each row comes from its own document), a missing id (None or
-        NaN) in a DataFrame is an :class:`~narratives.InputError`.
+        NaN) in a DataFrame is an :class:`~narratives.InputError`. Each document is tagged in
+        its detected language; ``lang`` (one of :attr:`languages`) forces one for all.
         """
         ids, texts = _ids_and_texts(data, text_column, id_column)
-        segs = self.segment(texts)
+        segs = self.segment(texts, lang=lang)
         # Rows are built on positions, never on ids: duplicate (or unhashable) ids cannot mix
         # up documents. The caller's ids go in at the end.
         out = self.tag_segments(list(range(len(texts))), segs, unit=unit)

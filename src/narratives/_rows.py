@@ -237,14 +237,14 @@ def _flag(p, seg: Segmented) -> str:
         return "truncated"  # first: the cut may land in a heading or boilerplate line
     if p.kind != "text":
         return p.kind
-    if p.processed.lang != "en":
-        return "non_english"
+    if not p.taggable:
+        return "unsupported_language"
     return ""
 
 
 def _document_flag(seg: Segmented, relevant: bool) -> str:
     if seg.truncated:
         return "truncated"
-    if seg.document.lang != "en":
-        return "non_english"
+    if not seg.supported:
+        return "unsupported_language"
     return "" if relevant else "off_topic"

@@ -71,6 +71,13 @@ def tag(
             help="Process at most this many characters of each document; longer documents are tagged up to the limit and flagged 'truncated' (default: the model's limit, 2,000,000).",
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Treat every document as this language (ISO 639-1 code, one of the model's languages: see `narratives info`) instead of detecting it per document.",
+        ),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -150,6 +157,7 @@ def tag(
                 dedup=dedup,
                 max_chars=max_chars,
                 follow_links=follow_links,
+                lang=lang,
             )
             summary = tag_file(input, output, m, options, progress=_progress(progress_every))
         except KeyboardInterrupt:
@@ -257,7 +265,7 @@ def _print_summary(s, out=out) -> None:
     out.print(t)
     out.print(
         f"input rows {s.input_rows}, tagged {s.documents}, rejected {s.rejected}, duplicate ids {s.duplicate_ids}, "
-        f"truncated {s.truncated}, non-English {s.non_english}, output rows {s.output_rows}, "
+        f"truncated {s.truncated}, unsupported language {s.unsupported_language}, output rows {s.output_rows}, "
         f"{s.seconds:.1f}s ({s.rows_per_second:.0f} rows/s, {s.workers} worker{'s' if s.workers > 1 else ''}, {s.engine} engine)"
     )
     if s.replaced_ids:

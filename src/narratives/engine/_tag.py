@@ -57,7 +57,7 @@ class TagSummary:
     passages: int = 0
     output_rows: int = 0
     truncated: int = 0
-    non_english: int = 0
+    unsupported_language: int = 0
     words: int = 0
     seconds: float = 0.0
     chunks: int = 0
@@ -204,6 +204,7 @@ class TagOptions:
     max_chars: int | None = None
     dask_processes: bool = True
     follow_links: bool = False
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -303,9 +304,13 @@ def tag_file(
     progress = progress or Progress()
 
     pre = model.pipeline.named_steps["preprocess"]
-    old_max = pre.max_chars
+    if o.lang is not None and o.lang not in pre.languages_:
+        raise InputError(f"--lang {o.lang}: the model tags {', '.join(pre.languages_)} only")
+    old = {"max_chars": pre.max_chars, "force_language": pre.force_language}
     if o.max_chars is not None:
         pre.set_params(max_chars=o.max_chars)
+    if o.lang is not None:
+        pre.set_params(force_language=o.lang)
     try:
         options = {
             "unit": o.unit,
@@ -318,6 +323,7 @@ def tag_file(
             "dedup": o.dedup,
             "near_threshold": o.near_threshold,
             "max_chars": pre.max_chars,
+            "lang": o.lang,
             "follow_links": o.follow_links,
         }
         meta = {
@@ -352,7 +358,7 @@ def tag_file(
                 ckpt.remove()
             raise
     finally:
-        pre.set_params(max_chars=old_max)
+        pre.set_params(**old)
     summary.output_rows = n_rows
     summary.rejects = str(rej) if rej else None
     summary.seconds = time.perf_counter() - t0
@@ -459,7 +465,7 @@ def _run(
         replaced_ids=t.get("replaced_ids", 0),
         passages=t.get("passages", 0),
         truncated=t.get("truncated", 0),
-        non_english=t.get("non_english", 0),
+        unsupported_language=t.get("unsupported_language", 0),
         words=t.get("words", 0),
         chunks=n_chunks,
         resumed_chunks=ckpt.resumed_chunks,

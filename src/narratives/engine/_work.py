@@ -134,7 +134,7 @@ def tag_frame(
     stats["truncated"] += sum(s.truncated for s in segs_k)
     stats["passages"] += sum(len(s.passages) for s in segs_k)
     stats["words"] += sum(s.document.n_words for s in segs_k)
-    stats["non_english"] += sum(s.document.lang != "en" for s in segs_k)
+    stats["unsupported_language"] += sum(not s.supported for s in segs_k)
     frame_counts: Counter[str] = Counter()
     for frames in out["frames"]:
         frame_counts.update(frames)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["guess_language"]
+__all__ = ["document_language", "guess_language"]
 
 #: Languages considered for mostly-Cyrillic text.
 CYRILLIC_LANGUAGES = ("ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "mn")
@@ -147,11 +147,12 @@ def _identify(text: str, among: tuple[str, ...] | None = None) -> tuple[str, flo
     return "und", 0.0
 
 
-def guess_language(tokens: list[str], text: str) -> str:
+def guess_language(tokens: list[str], text: str, hint: str | None = None) -> str:
     """ISO 639-1 code of ``text`` (``"und"`` when no language can be told).
 
     ``tokens`` are lower-cased word tokens. Texts without letters, and Latin-script texts of
-    fewer than 8 words, count as English.
+    fewer than 8 words, count as English; Cyrillic texts of fewer than 8 words count as
+    ``hint`` (the language of the document they come from) when that is a Cyrillic language.
     """
     if text.isascii():
         # Every letter is Latin (the usual case, and the hot path): only "any letter?" matters.
@@ -168,6 +169,8 @@ def guess_language(tokens: list[str], text: str) -> str:
         if latin / n_letters < 0.6:
             cyr = sum(1 for c in other if "\u0400" <= c <= "\u04ff")
             if cyr / n_letters >= 0.5:
+                if hint in CYRILLIC_LANGUAGES and sum(map(str.isalpha, tokens)) < _MIN_WORDS:
+                    return hint
                 return _identify(text, CYRILLIC_LANGUAGES)[0]
             return _identify(text)[0]
     words = list(filter(str.isalpha, tokens))
@@ -178,3 +181,15 @@ def guess_language(tokens: list[str], text: str) -> str:
         return "en"
     lang, confidence = _identify(text)
     return lang if lang != "en" and confidence >= _MIN_CONFIDENCE else "en"
+
+
+#: Characters of a document that decide its language (its start; documents are rarely mixed).
+DOCUMENT_SAMPLE = 3000
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def document_language(text: str) -> str:
+    """ISO 639-1 code of a whole document, judged on its first ``DOCUMENT_SAMPLE`` characters:
+    the route to a language's tokenizer and lemmas."""
+    sample = text[:DOCUMENT_SAMPLE]
+    return guess_language(_WORD.findall(sample.lower()), sample)

@@ -12,14 +12,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Normalized", "normalize"]
+__all__ = ["Normalized", "fold_cyrillic", "normalize"]
 
 _CHAR_MAP = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"',
     "\u00bb": '"', "\u2039": "'", "\u203a": "'",
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-    "\u2212": "-", "\u2026": "...",
+    "\u2212": "-", "\u2026": "...", "\u02bc": "'",
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ", "\u3000": " ",
     "\u2028": "\n", "\u2029": "\n",
 }  # fmt: skip
@@ -43,6 +43,17 @@ _SPECIAL = re.compile(
     r"|(?P<map>[" + _MAPPED + r"]))",
     re.S,
 )
+# Cyrillic folding, one character for one (so offsets are untouched): yo to ye (most Russian
+# text omits the dots, and the lemma dictionaries accept both), and Latin letters that look
+# Cyrillic inside a mostly Cyrillic word (channels write "нaцисты" with a Latin "a" to dodge
+# keyword filters), or Cyrillic look-alikes inside a mostly Latin word.
+_YO = str.maketrans("ёЁ", "еЕ")
+# Latin letter -> Cyrillic letter drawn alike (a c e i o p x y, and capitals A B C E H K M O P T X Y).
+_LOOKALIKES = "a\u0430 c\u0441 e\u0435 i\u0456 o\u043e p\u0440 x\u0445 y\u0443 A\u0410 B\u0412 C\u0421 E\u0415 H\u041d K\u041a M\u041c O\u041e P\u0420 T\u0422 X\u0425 Y\u0423"
+_TO_CYRILLIC = str.maketrans({p[0]: p[1] for p in _LOOKALIKES.split()})
+_TO_LATIN = str.maketrans({p[1]: p[0] for p in _LOOKALIKES.split()})
+_CYRILLIC = re.compile(r"[Ѐ-ӿ]")
+_MIXED_WORD = re.compile(r"\b(?=[^\W\d_]*[A-Za-z])(?=[^\W\d_]*[Ѐ-ӿ])[^\W\d_]+\b")
 _BLOCK_TAGS = re.compile(
     r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b", re.I
 )
@@ -112,6 +123,21 @@ class Normalized:
         return o_start, max(o_start, o_end)
 
 
+def _unmix(m: re.Match[str]) -> str:
+    word = m.group()
+    n_cyrillic = len(_CYRILLIC.findall(word))
+    if n_cyrillic * 2 >= len(word):
+        return word.translate(_TO_CYRILLIC)
+    return word.translate(_TO_LATIN)
+
+
+def fold_cyrillic(text: str) -> str:
+    """Cyrillic folding of ``text`` (same length; see ``_YO`` and ``_MIXED_WORD``)."""
+    if text.isascii() or not _CYRILLIC.search(text):
+        return text
+    return _MIXED_WORD.sub(_unmix, text.translate(_YO))
+
+
 def _replacement(m: re.Match[str]) -> str:
     kind = m.lastgroup
     s = m.group()
@@ -139,7 +165,8 @@ def normalize(text: str) -> Normalized:
 
     Unicode NFC; curly quotes, guillemets and dashes to ASCII; HTML tags dropped (block tags become
     line breaks) and entities decoded; control and zero-width characters removed; runs of spaces
-    collapsed; three or more line breaks collapsed to a paragraph break.
+    collapsed; three or more line breaks collapsed to a paragraph break; in Cyrillic text, yo
+    written as ye and Latin look-alike letters inside Cyrillic words made Cyrillic.
 
     Examples
     --------
@@ -199,7 +226,7 @@ def normalize(text: str) -> Normalized:
     if pos < len(text):
         add(text[pos:], pos, len(text), True)
     return Normalized(
-        text="".join(out),
+        text=fold_cyrillic("".join(out)),
         original_length=len(text),
         _norm_starts=tuple(norm_starts),
         _orig_starts=tuple(orig_starts),

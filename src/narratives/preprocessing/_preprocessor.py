@@ -6,20 +6,24 @@ import bisect
 import functools
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sklearn.base import BaseEstimator, TransformerMixin
+from spacy import util as spacy_util
 
 from .._exceptions import InputError
 from .._taxonomy import Taxonomy
 from ._boilerplate import classify_line
 from ._dedup import exact_key
-from ._language import guess_language
+from ._language import document_language, guess_language
 from ._normalize import normalize
 from ._spacy import DEFAULT_SPACY, LookupForms, Matchers, build_nlp, token_form
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Passage", "Preprocessor", "Processed", "Segmented"]
 
@@ -52,10 +56,8 @@ class Passage:
     kind: str  # "text" | "heading" | "boilerplate"
     processed: Processed
     sentences: list[tuple[int, int]] = field(default_factory=list)
-
-    @property
-    def taggable(self) -> bool:
-        return self.kind == "text" and self.processed.lang == "en"
+    #: A text passage in one of the languages the preprocessor was fitted for.
+    taggable: bool = False
 
 
 @dataclass(slots=True)
@@ -66,6 +68,8 @@ class Segmented:
     document: Processed
     n_chars: int
     truncated: bool = False
+    #: The document's language is one the preprocessor was fitted for.
+    supported: bool = True
 
     @property
     def key(self) -> str:
@@ -120,6 +124,14 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Documents longer than this are processed up to the limit and flagged as truncated.
     batch_size : int, default=64
         ``nlp.pipe`` batch size.
+    languages : "auto" or sequence of str, default="auto"
+        ISO 639-1 codes of the languages to tag. ``"auto"``: the languages of at least 1% (and
+        3) of the texts seen by ``fit``, plus the language of ``spacy_model``. Each document is
+        routed by its detected language to ``spacy.blank(<lang>)`` (or ``spacy_model`` for its
+        own language) with that language's lemmas (pymorphy3 for Russian and Ukrainian);
+        passages in other languages are not tagged.
+    force_language : str or None, default=None
+        Treat every document as this language (one of ``languages_``) instead of detecting it.
 
     Examples
     --------
@@ -138,6 +150,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         max_passage_chars: int = 1000,
         max_chars: int = 2_000_000,
         batch_size: int = 64,
+        languages: Any = "auto",
+        force_language: str | None = None,
     ):
         self.spacy_model = spacy_model
         self.lemmatize = lemmatize
@@ -146,6 +160,16 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.max_passage_chars = max_passage_chars
         self.max_chars = max_chars
         self.batch_size = batch_size
+        self.languages = languages
+        self.force_language = force_language
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Preprocessors saved before languages existed tagged English only.
+        state.setdefault("languages", "auto")
+        state.setdefault("force_language", None)
+        if "taxonomy_" in state:
+            state.setdefault("languages_", ["en"])
+        self.__dict__.update(state)
 
     # sklearn API --------------------------------------------------------------
     def fit(self, X: Iterable[str] | None = None, y: Any = None) -> Preprocessor:
@@ -156,7 +180,38 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.cue_blob_ = json.dumps(
             [tax.cues(), {k: list(v) for k, v in tax.stance_cues.items()}], sort_keys=True
         )
+        self.languages_ = self._fit_languages(X)
         return self
+
+    def _fit_languages(self, X: Iterable[str] | None) -> list[str]:
+        primary = self.nlp.lang
+        if self.languages != "auto":
+            wanted = [self.languages] if isinstance(self.languages, str) else self.languages
+            langs = [str(x).strip().lower() for x in wanted]
+        else:
+            texts = [] if X is None else [t for t in X if isinstance(t, str)]
+            counts = Counter(document_language(normalize(t[:3000]).text) for t in texts)
+            floor = max(3, 0.01 * len(texts))
+            langs = [lang for lang, n in counts.most_common() if n >= floor]
+        out = [primary]
+        for lang in langs:
+            if lang in out:
+                continue
+            try:
+                spacy_util.get_lang_class(lang)
+            except Exception:
+                if self.languages != "auto":
+                    raise InputError(f"no spaCy tokenizer for language {lang!r}") from None
+                log.warning("no spaCy tokenizer for language %r: its texts stay untagged", lang)
+                continue
+            out.append(lang)
+        return out
+
+    def _route(self, lang: str) -> str:
+        """The spaCy pipeline of a document in ``lang`` (a fitted language)."""
+        if self.spacy_model.startswith("blank:") or lang != self.nlp.lang:
+            return f"blank:{lang}"
+        return self.spacy_model
 
     def transform(self, X: Iterable[str]) -> list[Processed]:
         """Document-level :class:`Processed` record per text (boilerplate left out)."""
@@ -174,50 +229,66 @@ class Preprocessor(TransformerMixin, BaseEstimator):
     def nlp(self):
         return build_nlp(self.spacy_model, self.lemmatize)
 
-    def _get_matchers(self) -> Matchers:
+    def segment(self, X: Iterable[str], lang: str | None = None) -> list[Segmented]:
+        """Split each text into passages with offsets into the original text.
+
+        Each document goes to the pipeline of its detected language (``lang``, or the
+        ``force_language`` parameter, forces one for all; it must be one of ``languages_``).
+        """
+        texts = list(_check_texts(X))
         if not hasattr(self, "cue_blob_"):
             self.fit()
-        return _matchers(self.spacy_model, self.lemmatize, self.cue_blob_)
-
-    def segment(self, X: Iterable[str]) -> list[Segmented]:
-        """Split each text into passages with offsets into the original text."""
-        texts = list(_check_texts(X))
-        matchers = self._get_matchers()
-        nlp = self.nlp
-        lemmatize = self.lemmatize and "lemmatizer" in nlp.pipe_names
-        # Flatten all documents into blocks so nlp.pipe can batch across documents.
+        langs = self.languages_
+        lang = lang or self.force_language
+        if lang is not None and lang not in langs:
+            raise InputError(
+                f"language {lang!r} is not one this model tags ({', '.join(langs)})"
+            )
         prepared = []
-        blocks: list[str] = []
-        owners: list[tuple[int, int]] = []
+        # Blocks per pipeline, so nlp.pipe batches across the documents of one language.
+        by_route: dict[str, list[tuple[int, int, str]]] = {}
         for i, text in enumerate(texts):
             truncated = len(text) > self.max_chars
             original = text[: self.max_chars] if truncated else text
             norm = normalize(original)
-            prepared.append((original, norm, truncated))
+            doc_lang = lang or (document_language(norm.text) if len(langs) > 1 else langs[0])
+            route = self._route(doc_lang if doc_lang in langs else langs[0])
+            prepared.append((original, norm, truncated, doc_lang))
             for b_start, b_text in _blocks(norm.text):
-                owners.append((i, b_start))
-                blocks.append(b_text)
+                by_route.setdefault(route, []).append((i, b_start, b_text))
         per_doc: list[list[tuple[int, str, Any]]] = [[] for _ in texts]
-        # In a blank: pipeline every component is a rule over token texts (line breaks,
-        # sentencizer, lookup lemmatizer): skip them and let LookupForms compute the same
-        # sentences and forms from token ids, each distinct token once.
-        lookup = (
-            _lookup_forms(self.spacy_model, self.lemmatize)
-            if self.spacy_model.startswith("blank:")
-            else None
-        )
-        disable = [] if lookup is None else [n for n in nlp.pipe_names if n in _LEXICAL_PIPES]
-        docs = nlp.pipe(blocks, batch_size=self.batch_size, disable=disable)
-        for (i, b_start), b_text, doc in zip(owners, blocks, docs, strict=True):
-            per_doc[i].append((b_start, b_text, doc))
+        contexts: list[Any] = [None] * len(texts)
+        for route, items in by_route.items():
+            ctx = self._context(route)
+            nlp = build_nlp(route, self.lemmatize)
+            docs = nlp.pipe([b for _, _, b in items], batch_size=self.batch_size, disable=ctx[3])
+            for (i, b_start, b_text), doc in zip(items, docs, strict=True):
+                per_doc[i].append((b_start, b_text, doc))
+                contexts[i] = ctx
+        empty = self._context(self._route(langs[0]))
         return [
-            self._segment_one(original, norm, truncated, per_doc[i], matchers, lemmatize, lookup)
-            for i, (original, norm, truncated) in enumerate(prepared)
+            self._segment_one(prep, per_doc[i], contexts[i] or empty, lang)
+            for i, prep in enumerate(prepared)
         ]
 
-    def _segment_one(
-        self, original, norm, truncated, docs, matchers, lemmatize, lookup=None
-    ) -> Segmented:
+    def _context(self, route: str) -> tuple[Matchers, bool, LookupForms | None, list[str]]:
+        """Matchers, lemmatize flag, fast lexical path and disabled pipes of one pipeline."""
+        nlp = build_nlp(route, self.lemmatize)
+        # In a blank: pipeline every component is a rule over token texts (line breaks,
+        # sentencizer, lemmatizer): skip them and let LookupForms compute the same
+        # sentences and forms from token ids, each distinct token once.
+        lookup = _lookup_forms(route, self.lemmatize) if route.startswith("blank:") else None
+        disable = [] if lookup is None else [n for n in nlp.pipe_names if n in _LEXICAL_PIPES]
+        return (
+            _matchers(route, self.lemmatize, self.cue_blob_),
+            self.lemmatize and "lemmatizer" in nlp.pipe_names,
+            lookup,
+            disable,
+        )
+
+    def _segment_one(self, prep, docs, context, forced) -> Segmented:
+        original, norm, truncated, doc_lang = prep
+        matchers, lemmatize, lookup, _ = context
         ntext = norm.text
         # Line kinds, indexed by normalised line start.
         line_starts, line_kinds, para_breaks = [], [], []  # para_breaks: ascending line indices
@@ -235,7 +306,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         matches: list[tuple[str, int, int]] = []
         cap = self.max_passage_chars
         for b_start, dtext, doc in docs:
-            for mid, s, e in matchers(doc):
+            words = lookup.match_words(doc) if lookup is not None and matchers.lemma else None
+            for mid, s, e in matchers(doc, words):
                 matches.append((mid, b_start + s, b_start + e))
             idx = doc.to_array("IDX").tolist()
             if lookup is not None:
@@ -309,7 +381,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         for kind, group in groups:
             n0, n1 = group[0][0], group[-1][1]
             o0, o1 = norm.span_to_original(n0, n1)
-            proc = self._processed(ntext, n0, n1, group, matches, norm)
+            proc = self._processed(ntext, (n0, n1), group, matches, norm, (forced, doc_lang))
             passages.append(
                 Passage(
                     index=len(passages),
@@ -318,6 +390,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                     kind=kind,
                     processed=proc,
                     sentences=[norm.span_to_original(s[0], s[1]) for s in group],
+                    taggable=kind == "text" and proc.lang in self.languages_,
                 )
             )
             if kind != "boilerplate":
@@ -328,6 +401,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             document=document,
             n_chars=len(original),
             truncated=truncated,
+            supported=document.lang in self.languages_,
         )
 
     def _split_long(self, s0, s1, li, toks):
@@ -352,7 +426,9 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         return final
 
     @staticmethod
-    def _processed(ntext, n0, n1, group, matches, norm) -> Processed:
+    def _processed(ntext, span, group, matches, norm, langs) -> Processed:
+        """``langs``: the forced language (or None) and the document's language."""
+        n0, n1 = span
         forms = [f for sent in group for f in sent[3]]
         counts: dict[str, dict[str, int]] = {"cue": {}, "actor": {}, "stance": {}}
         hits = []
@@ -373,7 +449,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
             actors=counts["actor"],
             stance=counts["stance"],
             n_words=len(forms),
-            lang=guess_language(forms, text),
+            lang=langs[0] or guess_language(forms, text, hint=langs[1]),
             hits=hits,
         )
 

@@ -16,11 +16,44 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from .._exceptions import InputError
+from ._normalize import fold_cyrillic
 
-__all__ = ["LookupForms", "Matchers", "build_nlp", "load_gazetteer", "token_form"]
+__all__ = [
+    "MORPH_LANGUAGES",
+    "LookupForms",
+    "Matchers",
+    "build_nlp",
+    "lemma_of",
+    "load_gazetteer",
+    "token_form",
+]
 
 log = logging.getLogger(__name__)
 DEFAULT_SPACY = "blank:en"
+#: Languages lemmatised with pymorphy3 (through spaCy's own rule-based lemmatizer for them).
+MORPH_LANGUAGES = ("ru", "uk")
+
+
+@functools.cache
+def _morph(lang: str) -> Any:
+    from pymorphy3 import MorphAnalyzer  # its dictionaries are PyPI packages, read locally
+
+    return MorphAnalyzer(lang=lang)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _morph_lemma(lang: str, text: str) -> str:
+    normal = {a.normal_form for a in _morph(lang).parse(text)}
+    return next(iter(normal)) if len(normal) == 1 else text
+
+
+def lemma_of(lang: str) -> Any:
+    """The lemma function of a pymorphy3 language: spaCy's ``pymorphy3_lookup`` rule (the one
+    dictionary form when every analysis agrees, else the word itself), as
+    ``RussianLemmatizer`` applies it without a tagger; ``None`` for other languages."""
+    if lang not in MORPH_LANGUAGES:
+        return None
+    return functools.partial(_morph_lemma, lang)
 
 
 @Language.component("narratives_line_breaks")
@@ -55,7 +88,8 @@ class LookupForms:
     def __init__(self, nlp: Language, lemmatize: bool):
         self.vocab = nlp.vocab
         self.table = None
-        if lemmatize and "lemmatizer" in nlp.pipe_names:
+        self.morph = lemma_of(nlp.lang) if lemmatize and "lemmatizer" in nlp.pipe_names else None
+        if self.morph is None and lemmatize and "lemmatizer" in nlp.pipe_names:
             self.table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {})
         self.punct_chars = set(nlp.get_pipe("sentencizer").punct_chars)
         # orth id -> (form, text length, kind: 0 plain, 1 other punctuation, 2 sentence end)
@@ -66,8 +100,16 @@ class LookupForms:
         text = lex.orth_
         kind = 2 if text in self.punct_chars else 1 if lex.is_punct else 0
         newline = "\n" in text
-        lemma = None if self.table is None else self.table.get(text, text)
+        if self.morph is not None:
+            lemma = self.morph(text)
+        else:
+            lemma = None if self.table is None else self.table.get(text, text)
         return _feature_form(lex, lemma), len(text), kind, newline
+
+    def match_words(self, doc: Doc) -> list[str]:
+        """Lower-cased lemma of every token (its lower-cased text where there is none): the
+        words the lemma matcher of a pymorphy3 language matches phrases against."""
+        return [_match_word(self.vocab[o].orth_, self.morph) for o in doc.to_array("ORTH").tolist()]
 
     def __call__(
         self, doc: Doc, idx: list[int]
@@ -120,8 +162,12 @@ def _feature_form(lex: Any, lemma: str | None) -> str | None:
     if lex.like_num and any(c.isdigit() for c in lex.text):
         return "<num>"
     if lemma is not None:
-        return (lemma or lex.text).lower()
+        return fold_cyrillic((lemma or lex.text).lower())
     return lex.lower_
+
+
+def _match_word(text: str, lemma: Any) -> str:
+    return fold_cyrillic((lemma(text) if lemma is not None else text).lower())
 
 
 def token_form(tok: Any, lemmatize: bool) -> str | None:
@@ -157,10 +203,11 @@ def build_nlp(spacy_model: str = DEFAULT_SPACY, lemmatize: bool = True) -> Langu
     if not has_sents:
         nlp.add_pipe("sentencizer")
     if lemmatize and "lemmatizer" not in nlp.pipe_names and spacy_model.startswith("blank:"):
+        mode = "pymorphy3_lookup" if nlp.lang in MORPH_LANGUAGES else "lookup"
         try:
-            nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+            nlp.add_pipe("lemmatizer", config={"mode": mode})
             nlp.initialize()
-        except Exception as exc:  # spacy-lookups-data missing: degrade to lower-case forms
+        except Exception as exc:  # lookup tables or dictionaries missing: lower-case forms
             log.warning("lookup lemmatizer unavailable (%s); using lower-case tokens", exc)
             if "lemmatizer" in nlp.pipe_names:
                 nlp.remove_pipe("lemmatizer")
@@ -177,35 +224,59 @@ def load_gazetteer() -> dict[str, Any]:
 class Matchers:
     """Phrase matchers for taxonomy cues, stance cues and the actor gazetteer.
 
-    Match ids are strings: ``"cue:<frame>"``, ``"stance:<stance>"``, ``"actor:<key>"``.
+    Match ids are strings: ``"cue:<frame>"``, ``"stance:<stance>"``, ``"actor:<key>"``. In a
+    pymorphy3 language (Russian, Ukrainian) phrases are matched on lemmas, so one cue phrase
+    finds every inflected form ("искусственное государство", "искусственного государства");
+    elsewhere on lower-cased text. Acronyms in the gazetteer's ``exact`` lists match by case.
     """
 
     def __init__(
         self, nlp: Language, cues: dict[str, list[str]], stance_cues: dict[str, list[str]]
     ):
-        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.lemma = lemma_of(nlp.lang)
+        self.lower = PhraseMatcher(nlp.vocab, attr="ORTH" if self.lemma else "LOWER")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        make = nlp.make_doc
+        self.vocab = nlp.vocab
+        make = self._pattern(nlp)
         for label, phrases in cues.items():
-            self.lower.add(f"cue:{label}", [make(p.lower()) for p in phrases if p.strip()])
+            self.lower.add(f"cue:{label}", [make(p) for p in phrases if p.strip()])
         for stance, phrases in stance_cues.items():
-            self.lower.add(f"stance:{stance}", [make(p.lower()) for p in phrases if p.strip()])
+            self.lower.add(f"stance:{stance}", [make(p) for p in phrases if p.strip()])
         for key, entry in load_gazetteer().items():
             names = entry.get("names") or []
             if names:
-                self.lower.add(f"actor:{key}", [make(n.lower()) for n in names])
+                self.lower.add(f"actor:{key}", [make(n) for n in names])
             exact = entry.get("exact") or []
             if exact:
-                self.exact.add(f"actor:{key}", [make(n) for n in exact])
+                self.exact.add(f"actor:{key}", [nlp.make_doc(n) for n in exact])
         self.strings = nlp.vocab.strings
         self.actor_types = {k: v.get("type", "other") for k, v in load_gazetteer().items()}
 
-    def __call__(self, doc: Doc) -> list[tuple[str, int, int]]:
-        """``(match id, start char, end char)`` of every match, exact acronyms de-duplicated."""
+    def _pattern(self, nlp: Language) -> Any:
+        if self.lemma is None:
+            return lambda phrase: nlp.make_doc(phrase.lower())
+        lemma = self.lemma
+        return lambda phrase: Doc(
+            nlp.vocab, words=[_match_word(t.text, lemma) for t in nlp.make_doc(phrase)]
+        )
+
+    def __call__(
+        self, doc: Doc, words: list[str] | None = None
+    ) -> list[tuple[str, int, int]]:
+        """``(match id, start char, end char)`` of every match, exact acronyms de-duplicated.
+
+        ``words``: the doc's match words in a lemma language (:meth:`LookupForms.match_words`;
+        computed from the tokens when not given).
+        """
         out = []
         seen = set()
-        for matcher in (self.lower, self.exact):
-            for mid, s, e in matcher(doc):
+        target = doc
+        if self.lemma is not None:
+            if words is None:
+                words = [_match_word(t.text, self.lemma) for t in doc]
+            target = Doc(self.vocab, words=words) if words else doc
+        for matcher, on in ((self.lower, target), (self.exact, doc)):
+            for mid, s, e in matcher(on):
                 key = (self.strings[mid], s, e)
                 if key not in seen:
                     seen.add(key)
