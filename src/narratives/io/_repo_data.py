@@ -1,8 +1,8 @@
 """The project's own labelled data in a source checkout, and the default model's training recipe.
 
 ``benchmarks/build_default_model.py`` trains the default model on :func:`default_training_data`
-(the training split of the hand-written corpus ``data/corpus`` plus the training part of the
-annotated real text ``data/real``); ``narratives train --base default`` rebuilds the same table to
+(the training split of the hand-written corpora ``data/corpus`` (English), ``data/corpus-ru`` and
+``data/corpus-uk`` plus the training part of the annotated real text ``data/real``); ``narratives train --base default`` rebuilds the same table to
 retrain the default model with the user's annotations. One recipe, so both agree.
 
 The paths are those of a checkout (``root``: the repository folder); an installed wheel has no
@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = [
+    "CORPUS_FOLDERS",
     "REAL_HELD_OUT_SHARE",
     "REAL_SOURCES",
     "default_training_data",
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 REAL_SOURCES = ("kremlin-en", "wikipedia-current-events")
+#: The hand-written corpora by language (folders under data/).
+CORPUS_FOLDERS = {"en": "corpus", "ru": "corpus-ru", "uk": "corpus-uk"}
 #: Share of data/real's groups (a Kremlin page, a day of Wikipedia items) held out for testing.
 REAL_HELD_OUT_SHARE = 0.3
 
@@ -44,12 +47,19 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def load_corpus(root: str | Path) -> pd.DataFrame:
-    """Every passage of ``root/data/corpus/part-*.jsonl``, in file order."""
-    files = sorted((Path(root) / "data" / "corpus").glob("part-*.jsonl"))
-    if not files:
-        raise FileNotFoundError(f"no corpus parts in {Path(root) / 'data' / 'corpus'}")
-    return pd.DataFrame([rec for f in files for rec in _read_jsonl(f)])
+def load_corpus(root: str | Path, languages: Iterable[str] = ("en",)) -> pd.DataFrame:
+    """Every passage of the hand-written corpora of ``languages`` (:data:`CORPUS_FOLDERS`;
+    English is ``root/data/corpus/part-*.jsonl``), language by language in file order, with a
+    ``lang`` column."""
+    frames = []
+    for lang in languages:
+        folder = Path(root) / "data" / CORPUS_FOLDERS[lang]
+        files = sorted(folder.glob("part-*.jsonl"))
+        if not files:
+            raise FileNotFoundError(f"no corpus parts in {folder}")
+        df = pd.DataFrame([rec for f in files for rec in _read_jsonl(f)])
+        frames.append(df.assign(lang=lang))
+    return pd.concat(frames, ignore_index=True)
 
 
 def split_test_ids(root: str | Path) -> set[str]:
@@ -113,14 +123,14 @@ def _news_like(ids: pd.Series) -> pd.Series:
 def default_training_data(
     root: str | Path, test_ids: Iterable[str] | None = None, real: bool = True
 ) -> pd.DataFrame:
-    """The default model's training table: the corpus passages not in ``test_ids`` (default: the
-    ones in ``data/split.json``), ``open_world`` True for the news-like parts
+    """The default model's training table: the passages of every corpus (English, Russian,
+    Ukrainian) not in ``test_ids`` (default: the ones in ``data/split.json``), ``open_world`` True for the news-like parts
     (:data:`NEWS_LIKE_PARTS`) and False otherwise, then (``real``) the training part of data/real
     with ``open_world`` True. Columns ``id``, ``text``, ``frames``, ``stance``,
     ``open_world`` and ``group`` (data/real rows only); ready for :func:`narratives.train`.
     ``real=False`` gives the corpus-only recipe of models built before data/real."""
     root = Path(root)
-    corpus = load_corpus(root)
+    corpus = load_corpus(root, CORPUS_FOLDERS)
     test = set(test_ids) if test_ids is not None else split_test_ids(root)
     train_df = corpus[~corpus["id"].isin(test)].reset_index(drop=True)
     cols = ["id", "text", "frames", "stance"]

@@ -241,9 +241,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         langs = self.languages_
         lang = lang or self.force_language
         if lang is not None and lang not in langs:
-            raise InputError(
-                f"language {lang!r} is not one this model tags ({', '.join(langs)})"
-            )
+            raise InputError(f"language {lang!r} is not one this model tags ({', '.join(langs)})")
         prepared = []
         # Blocks per pipeline, so nlp.pipe batches across the documents of one language.
         by_route: dict[str, list[tuple[int, int, str]]] = {}

@@ -260,9 +260,7 @@ class Matchers:
             nlp.vocab, words=[_match_word(t.text, lemma) for t in nlp.make_doc(phrase)]
         )
 
-    def __call__(
-        self, doc: Doc, words: list[str] | None = None
-    ) -> list[tuple[str, int, int]]:
+    def __call__(self, doc: Doc, words: list[str] | None = None) -> list[tuple[str, int, int]]:
         """``(match id, start char, end char)`` of every match, exact acronyms de-duplicated.
 
         ``words``: the doc's match words in a lemma language (:meth:`LookupForms.match_words`;
