@@ -71,7 +71,9 @@ def test_documents_are_routed_by_language_and_keep_input_order(pre):
 
 
 def test_cues_and_names_match_inflected_forms(pre):
-    seg = pre.segment(["Искусственного государства не бывает; спросите у Киева и Приднестровья."])[0]
+    seg = pre.segment(["Искусственного государства не бывает; спросите у Киева и Приднестровья."])[
+        0
+    ]
     doc = seg.document
     assert doc.cues.get("artificial_state") == 1
     assert {"ukraine", "transnistria"} <= set(doc.actors)
@@ -133,10 +135,10 @@ def _bilingual_rows():
     rows = []
     for i in range(6):
         rows.append({"id": f"e{i}", "text": f"{EN} Item {i}.", "frames": ["artificial_state"]})
-        rows.append({"id": f"n{i}", "text": f"The lake froze early in Riga, day {i}.", "frames": []})
         rows.append(
-            {"id": f"r{i}", "text": f"{RU[0]} Выпуск {i}.", "frames": ["artificial_state"]}
+            {"id": f"n{i}", "text": f"The lake froze early in Riga, day {i}.", "frames": []}
         )
+        rows.append({"id": f"r{i}", "text": f"{RU[0]} Выпуск {i}.", "frames": ["artificial_state"]})
         rows.append({"id": f"q{i}", "text": f"В Риге рано замерзло озеро, день {i}.", "frames": []})
     return rows
 
