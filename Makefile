@@ -43,6 +43,7 @@ model: $(VENV)/.installed
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/languages_speed.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -1,13 +1,13 @@
-"""5-fold cross-validation on SemEval-2025 Task 10 (English train): the model against three baselines.
+"""5-fold cross-validation on SemEval-2025 Task 10 (English or Russian train): the model against three baselines.
 
-    .venv/bin/python benchmarks/semeval_cv.py [--report-dir DIR (default: semeval_report in the temp folder)] [--folds 5]
+    .venv/bin/python benchmarks/semeval_cv.py [--lang en|ru] [--report-dir DIR (default: semeval_report in the temp folder)] [--folds 5]
 
 Runs exactly the documented command
 
-    narratives evaluate ../shared/data/semeval2025-task10-en/train --format semeval --cv 5 -o REPORT_DIR
+    narratives evaluate ../shared/data/semeval2025-task10-<lang>/train --format semeval --cv 5 -o REPORT_DIR
 
 and saves what it prints (the model-vs-baselines table with bootstrap intervals) to
-benchmarks/results/semeval_cv.md and its metrics.json, without any document text (ids, labels and
+benchmarks/results/semeval_cv.md (Russian: semeval_cv_ru.md) and its metrics.json, without any document text (ids, labels and
 numbers only: the data is for research use and is never copied into the repository), to
 benchmarks/results/semeval_cv.json. The full report (report.html with the error analysis) stays in
 REPORT_DIR. Skips (exit 0) when ../shared is absent.
@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from narratives.evaluation import strip_texts  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "semeval2025-task10-en" / "train"
+SHARED = ROOT.parent / "shared" / "data"
+LANGUAGES = {"en": "English", "ru": "Russian"}
 RESULTS = ROOT / "benchmarks" / "results"
 
 
@@ -41,15 +42,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--lang", choices=sorted(LANGUAGES), default="en")
     args = ap.parse_args(argv)
-    if not (DATA / "raw-documents").is_dir():
-        print(f"skipped: {DATA} not present")
+    data = SHARED / f"semeval2025-task10-{args.lang}" / "train"
+    stem = "semeval_cv" if args.lang == "en" else f"semeval_cv_{args.lang}"
+    if not (data / "raw-documents").is_dir():
+        print(f"skipped: {data} not present")
         return 0
     exe = Path(sys.executable).with_name("narratives")
     cmd = [
         str(exe),
         "evaluate",
-        str(DATA),
+        str(data),
         "--format",
         "semeval",
         "--cv",
@@ -59,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         "-o",
         str(args.report_dir),
     ]
-    shown = f"narratives evaluate ../shared/data/semeval2025-task10-en/train --format semeval --cv {args.folds} -o REPORT_DIR"
+    shown = f"narratives evaluate ../shared/data/semeval2025-task10-{args.lang}/train --format semeval --cv {args.folds} -o REPORT_DIR"
     t0 = time.perf_counter()
     proc = subprocess.run(
         cmd, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"}
@@ -70,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return proc.returncode
     metrics = json.loads((args.report_dir / "metrics.json").read_text(encoding="utf-8"))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "semeval_cv.json").write_text(
+    (RESULTS / f"{stem}.json").write_text(
         json.dumps(strip_texts(metrics), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     printed = "\n".join(
@@ -79,10 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     p, g = metrics["protocol"], metrics["protocol"]["grouping"]
     timing = {n: s["timing"] for n, s in metrics["systems"].items()}
     md = [
-        "## SemEval-2025 Task 10 (English train, 399 documents): cross-validated model vs baselines",
+        f"## SemEval-2025 Task 10 ({LANGUAGES[args.lang]} train, {metrics['data']['n_documents']} documents): cross-validated model vs baselines",
         "",
         f"`{shown}` ({seconds / 60:.0f} min wall on {os.cpu_count()} cores, {platform.machine()}; "
-        f"reproduce: `.venv/bin/python benchmarks/semeval_cv.py`).",
+        f"reproduce: `.venv/bin/python benchmarks/semeval_cv.py --lang {args.lang}`).",
         "",
         f"{p['folds']} folds, seed {p['seed']}; folds keep near-duplicate clusters together "
         f"({g['near_duplicate_clusters']} clusters, {g['texts_in_near_duplicate_clusters']} texts; fold sizes {g['fold_sizes']}). "
@@ -94,11 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "Fit seconds per fold: " + "; ".join(f"{n} {t['fit_seconds']}" for n, t in timing.items()),
         "",
-        f"Numbers only, no document text: `benchmarks/results/semeval_cv.json`. Data: {metrics['data']['n_documents']} documents, "
+        f"Numbers only, no document text: `benchmarks/results/{stem}.json`. Data: {metrics['data']['n_documents']} documents, "
         f"{100 * metrics['data']['none_share']:.0f}% `Other` only; {metrics['data']['fine_labels_with_support']} of "
         f"{metrics['data']['n_fine_labels']} subnarratives occur.",
     ]
-    (RESULTS / "semeval_cv.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    (RESULTS / f"{stem}.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
     return 0
 
