@@ -126,6 +126,25 @@ _EN_STOP = frozenset(
 )
 
 
+# Letters that only Russian (ы э) or only Ukrainian (ї є ґ, і) use among the two, and letters of
+# other Cyrillic alphabets (Belarusian ў; Kazakh, Kyrgyz, Mongolian ә ғ қ ң ө ұ ү һ; Serbian and
+# Macedonian ђ ј љ њ ћ џ ѓ ќ ѕ): a text with only one side's letters is decided without the
+# statistical identifier.
+_RU_ONLY = frozenset("ыэЫЭ")
+_UK_ONLY = frozenset("їєґЇЄҐ")
+_OTHER_CYRILLIC = frozenset("ўЎәғқңөұүһӘҒҚҢӨҰҮҺђјљњћџѓќѕЂЈЉЊЋЏЃЌЅ")
+
+
+def _by_letters(letters: list[str]) -> str | None:
+    seen = set(letters)
+    if seen & _OTHER_CYRILLIC:
+        return None
+    ru, uk = bool(seen & _RU_ONLY), bool(seen & _UK_ONLY or "і" in seen or "І" in seen)
+    if ru != uk:
+        return "ru" if ru else "uk"
+    return None
+
+
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _ASCII_LETTERS = re.compile(r"[A-Za-z]+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -151,8 +170,8 @@ def guess_language(tokens: list[str], text: str, hint: str | None = None) -> str
     """ISO 639-1 code of ``text`` (``"und"`` when no language can be told).
 
     ``tokens`` are lower-cased word tokens. Texts without letters, and Latin-script texts of
-    fewer than 8 words, count as English; Cyrillic texts of fewer than 8 words count as
-    ``hint`` (the language of the document they come from) when that is a Cyrillic language.
+    fewer than 8 words, count as English. A Cyrillic text counts as ``hint`` (the language of
+    the document it comes from) when that is a Cyrillic language: a document is routed as one.
     """
     if text.isascii():
         # Every letter is Latin (the usual case, and the hot path): only "any letter?" matters.
@@ -169,9 +188,9 @@ def guess_language(tokens: list[str], text: str, hint: str | None = None) -> str
         if latin / n_letters < 0.6:
             cyr = sum(1 for c in other if "\u0400" <= c <= "\u04ff")
             if cyr / n_letters >= 0.5:
-                if hint in CYRILLIC_LANGUAGES and sum(map(str.isalpha, tokens)) < _MIN_WORDS:
-                    return hint
-                return _identify(text, CYRILLIC_LANGUAGES)[0]
+                if hint in CYRILLIC_LANGUAGES:
+                    return hint  # a passage of a document already identified (and routed)
+                return _by_letters(other) or _identify(text, CYRILLIC_LANGUAGES)[0]
             return _identify(text)[0]
     words = list(filter(str.isalpha, tokens))
     if len(words) < _MIN_WORDS:

@@ -92,24 +92,34 @@ class LookupForms:
         if self.morph is None and lemmatize and "lemmatizer" in nlp.pipe_names:
             self.table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {})
         self.punct_chars = set(nlp.get_pipe("sentencizer").punct_chars)
-        # orth id -> (form, text length, kind: 0 plain, 1 other punctuation, 2 sentence end)
-        self.cache: dict[int, tuple[str | None, int, int, bool]] = {}
+        # orth id -> (form, text length, kind: 0 plain, 1 other punctuation, 2 sentence end,
+        # line break inside, match word of a lemma language)
+        self.cache: dict[int, tuple[str | None, int, int, bool, str | None]] = {}
 
-    def _compute(self, orth: int) -> tuple[str | None, int, int, bool]:
+    def _compute(self, orth: int) -> tuple[str | None, int, int, bool, str | None]:
         lex = self.vocab[orth]
         text = lex.orth_
         kind = 2 if text in self.punct_chars else 1 if lex.is_punct else 0
         newline = "\n" in text
+        match = None
         if self.morph is not None:
             lemma = self.morph(text)
+            match = fold_cyrillic((lemma or text).lower())
         else:
             lemma = None if self.table is None else self.table.get(text, text)
-        return _feature_form(lex, lemma), len(text), kind, newline
+        return _feature_form(lex, lemma), len(text), kind, newline, match
 
     def match_words(self, doc: Doc) -> list[str]:
         """Lower-cased lemma of every token (its lower-cased text where there is none): the
         words the lemma matcher of a pymorphy3 language matches phrases against."""
-        return [_match_word(self.vocab[o].orth_, self.morph) for o in doc.to_array("ORTH").tolist()]
+        cache, compute = self.cache, self._compute
+        out = []
+        for o in doc.to_array("ORTH").tolist():
+            hit = cache.get(o)
+            if hit is None:
+                hit = cache[o] = compute(o)
+            out.append(hit[4])
+        return out
 
     def __call__(
         self, doc: Doc, idx: list[int]
