@@ -7,10 +7,16 @@ the exception classes. Stages live in :mod:`narratives.preprocessing`, :mod:`nar
 and :mod:`narratives.model`; I/O in :mod:`narratives.io`; persistence in
 :mod:`narratives.persistence`; corpus-scale tagging in :mod:`narratives.engine`; metrics and
 reports in :mod:`narratives.evaluation`; the command line in :mod:`narratives.cli`.
+
+The names are imported on first use (module ``__getattr__``): ``import narratives`` and the
+command line's start-up (``narratives --help``) do not load spaCy, scikit-learn or pandas.
 """
 
-from . import explore
-from ._api import default_model_path, load, train
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._exceptions import (
     InputError,
     ModelError,
@@ -21,12 +27,33 @@ from ._exceptions import (
     TaxonomyError,
     UntrustedModelError,
 )
-from ._explain import Explanation, highlight
-from ._model import NarrativeModel
-from ._taxonomy import Frame, Taxonomy
 from ._version import __version__
-from .evaluation import evaluate
-from .model import NarrativeClassifier, NarrativePipeline, make_pipeline
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
+    from . import explore
+    from ._api import default_model_path, load, train
+    from ._explain import Explanation, highlight
+    from ._model import NarrativeModel
+    from ._taxonomy import Frame, Taxonomy
+    from .evaluation import evaluate
+    from .model import NarrativeClassifier, NarrativePipeline, make_pipeline
+
+#: Lazy public names -> the module that defines them (relative to this package).
+_LAZY = {
+    "explore": ".explore",
+    "default_model_path": "._api",
+    "load": "._api",
+    "train": "._api",
+    "Explanation": "._explain",
+    "highlight": "._explain",
+    "NarrativeModel": "._model",
+    "Frame": "._taxonomy",
+    "Taxonomy": "._taxonomy",
+    "evaluate": ".evaluation",
+    "NarrativeClassifier": ".model",
+    "NarrativePipeline": ".model",
+    "make_pipeline": ".model",
+}
 
 __all__ = [
     "Explanation",
@@ -52,3 +79,17 @@ __all__ = [
     "make_pipeline",
     "train",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(where, __name__)
+    value = module if name == "explore" else getattr(module, name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
