@@ -175,7 +175,7 @@ def compute(
         for lo, hi in bins
     }
 
-    lang = Counter(r["lang_variant"] for r in rows)
+    lang = Counter(r.get("lang_variant") or r.get("lang", "en") for r in rows)
     texts = [r["text"] for r in rows]
     ids = [r["id"] for r in rows]
     dup = near_duplicates(texts)
