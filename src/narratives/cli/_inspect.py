@@ -11,20 +11,81 @@ import typer
 from .._exceptions import InputError
 from ._common import ModelOpt, _model, out
 
+#: Endings that make an argument of ``explain`` a file name rather than text.
+TEXT_FILE_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xml", ".rst")
+_PATH_MAX, _NAME_MAX = 4096, 255
+
+
+def looks_like_path(arg: str) -> bool:
+    """Whether ``arg`` is meant as a file name: one short line that ends in a text-file
+    extension, or starts like a path (``/``, ``./``, ``../``, ``~/``) and has no spaces.
+
+    Text is never taken for a path because of what is on disk: a mistyped ``mine.txt`` is an
+    error, not the text "mine.txt"."""
+    if not arg or "\n" in arg or "\x00" in arg or len(arg) > _PATH_MAX:
+        return False
+    if any(len(part.encode("utf-8", "surrogateescape")) > _NAME_MAX for part in arg.split("/")):
+        return False
+    if arg.lower().endswith(TEXT_FILE_SUFFIXES) and arg.strip() == arg:
+        return True
+    return arg.startswith(("/", "./", "../", "~/")) and not any(c.isspace() for c in arg)
+
+
+def _is_file(p: Path) -> bool:
+    """``p.is_file()`` that is False, not an error, for names the system refuses (too long,
+    NUL bytes, ...)."""
+    try:
+        return p.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _read_text_file(p: Path) -> str:
+    p = p.expanduser()
+    if not _is_file(p):
+        what = "is a folder, not a file" if p.is_dir() else "no such file"
+        raise InputError(f"{what}: {p}")
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{p} is not valid UTF-8") from None
+
+
+def text_to_explain(text: str | None, file: Path | None) -> str:
+    """The text ``narratives explain`` explains: ``--file``, else TEXT, read as a file when it
+    looks like a file name (:func:`looks_like_path`; an error when no such file exists) or when
+    it is the name of an existing file, else TEXT itself."""
+    if (text is None) == (file is None):
+        raise InputError("explain needs one TEXT argument or --file PATH (not both)")
+    if file is not None:
+        return _read_text_file(file)
+    assert text is not None
+    if looks_like_path(text):
+        return _read_text_file(Path(text))
+    if len(text) <= _PATH_MAX and "\n" not in text and _is_file(Path(text)):
+        return _read_text_file(Path(text))  # an existing file without a known extension
+    return text
+
 
 def explain(
-    text: Annotated[str, typer.Argument(help="The text, or the path of a UTF-8 text file.")],
+    text: Annotated[
+        str | None,
+        typer.Argument(
+            help="The text, or the path of a UTF-8 text file (a name ending in .txt, .md, .html, ... "
+            "or starting with / ./ ../ is read as a file, and must exist).",
+            show_default=False,
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Explain the text of this UTF-8 file (any name)."),
+    ] = None,
     model: ModelOpt = None,
     top_k: Annotated[int, typer.Option(help="Features shown per label.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Show the evidence behind the labels of one text."""
-    p = Path(text)
-    if len(text) < 4096 and p.is_file():
-        try:
-            text = p.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            raise InputError(f"{p} is not valid UTF-8") from None
+    text = text_to_explain(text, file)
     ex = _model(model).explain(text, top_k=top_k)
     if as_json:
         out.print_json(json.dumps(ex, default=str))
