@@ -166,11 +166,12 @@ def tag(
                     f"checkpoint kept in {escape(str(checkpoint_dir(output)))}: run the same command with --resume to continue"
                 )
             raise
+        rows = "document" if fmt == InFormat.semeval else unit.value
         if not to_stdout:
-            _print_summary(summary)
+            _print_summary(summary, unit=rows)
         else:
             rejects, summary.output, summary.rejects = summary.rejects, "-", None
-            _print_summary(summary, err)
+            _print_summary(summary, err, unit=rows)
             _copy_to(output, sys.stdout.buffer)
             if rejects:  # the whole rejects file, on stderr: no row is lost
                 err.print("rejected rows (JSON lines):", highlight=False)
@@ -256,10 +257,19 @@ def _progress(every: float):
     return RichProgress(err) if err.is_terminal else LineProgress(sys.stderr, interval=every)
 
 
-def _print_summary(s, out=out) -> None:
-    t = Table(title=f"tagged {s.documents} documents -> {s.output}", show_header=True)
+def _print_summary(s, out=out, unit: str = "passage") -> None:
+    rows = "passage" if unit == "passage" else "document"
+    rows_word = f"{rows}{'' if s.output_rows == 1 else 's'}"
+    t = Table(
+        title=f"{s.documents} document{'' if s.documents == 1 else 's'} tagged into "
+        f"{s.output_rows:,} {rows} row{'' if s.output_rows == 1 else 's'} -> {s.output}",
+        caption=f"{rows_word} with each frame; a {rows} can have several frames; "
+        f"none: {rows}s without a frame",
+        caption_justify="left",
+        show_header=True,
+    )
     t.add_column("frame")
-    t.add_column("rows", justify="right")
+    t.add_column(f"{rows}s", justify="right")
     for f, n in sorted(s.frame_counts.items(), key=lambda kv: -kv[1]):
         t.add_row(f, str(n))
     out.print(t)
@@ -386,5 +396,31 @@ def summarize(
             ]
         )
     out.print(t)
+    for line in summary_legend(unit.value, by, shares):
+        out.print(line, highlight=False)
     if output is not None:
         out.print(f"table written to {escape(str(output))}")
+
+
+def summary_legend(unit: str, by: str | None, shares: list[str]) -> list[str]:
+    """What the columns of a ``summarize`` table mean, one line each, under the table."""
+    units = f"{unit}s"
+    group = " in the group" if by else ""
+    stances = [c for c in shares if c != "all"]
+    lines = [f"all: share of the {units}{group} with the label, whatever its stance"]
+    if stances and unit == "document":
+        lines.append(
+            f"{' / '.join(stances)}: share of the {units}{group} with the label in a passage of "
+            f"that stance; a document whose passages differ counts under each of their stances, "
+            f"so these can add up to more than all"
+        )
+    elif stances:
+        lines.append(
+            f"{' / '.join(stances)}: share of the {units}{group} with the label at that stance "
+            f"(a passage has one stance per label)"
+        )
+    lines.append(
+        f"n: {units}{group} with the label; total: {units}{group} counted, the denominator of "
+        f"the shares"
+    )
+    return lines
