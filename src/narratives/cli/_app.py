@@ -8,11 +8,14 @@ errors to exit codes.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from .._exceptions import NarrativesError
+from .._version import __version__
 from ._common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -47,6 +50,47 @@ __all__ = [  # the names cli/__init__ uses
 
 for _command in (train, tag, summarize, evaluate, explain, info):
     app.command()(_command)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        out.print(f"narratives {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+def _version_option():
+    """``--version`` as the installed typer builds it, from a one-option probe app: typer makes
+    its own option classes (vendored click in recent versions), so the option is not built by hand.
+    It is not passed to the app's callback (``expose_value``): the callback stays in ``_common``."""
+    probe = typer.Typer(add_completion=False)
+
+    @probe.callback()
+    def _probe(
+        version: Annotated[
+            bool,
+            typer.Option(
+                "--version",
+                is_eager=True,
+                callback=_show_version,
+                help="Print the version and exit.",
+            ),
+        ] = False,
+    ) -> None: ...
+
+    (option,) = typer.main.get_command(probe).params
+    option.expose_value = False
+    return option
+
+
+class _AppGroup(TyperGroup):
+    """The app's command group plus ``--version``."""
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        self.params.append(_version_option())
+
+
+app.info.cls = _AppGroup
 
 
 def _click_exception_types() -> tuple[type[BaseException], ...]:
