@@ -115,11 +115,60 @@ def explain(
 
 def info(
     model: ModelOpt = None,
+    short: Annotated[
+        bool,
+        typer.Option(
+            "--short",
+            help="Only the summary from the manifest: taxonomy, data, labels, thresholds.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
 ) -> None:
-    """Print the model card."""
+    """Print the model card: what the model was trained on, the languages it tags, its labels and
+    thresholds, held-out and real-text results and known failure modes."""
     m = _model(model)
     if as_json:
         out.print_json(json.dumps(m.info(), default=str))
     else:
-        out.print(m.card(), markup=False)
+        out.print(model_card(m, short=short).rstrip("\n"), markup=False, highlight=False)
+
+
+#: Read at most this much of a model directory's MODEL_CARD.md (the default model's: 15 kB).
+CARD_MAX_BYTES = 1 << 20
+
+
+def model_card(m, short: bool = False) -> str:
+    """The card ``narratives info`` prints: the summary the model makes from its manifest
+    (``NarrativeModel.card``) with the languages it tags, then (unless ``short``) every section
+    of the model directory's ``MODEL_CARD.md`` that the summary lacks: held-out test metrics,
+    top features, real-text results, known failure modes (what the build script wrote)."""
+    summary = m.card()
+    if "- languages:" not in summary:
+        head, sep, rest = summary.partition("\n## ")
+        langs = ", ".join(m.languages) or "none"
+        line = f"- languages tagged: {langs} (other languages are flagged unsupported_language)"
+        summary = f"{head.rstrip()}\n{line}\n{sep}{rest}"
+    if short or m.path is None:
+        return summary
+    extra = _sections_beyond(summary, _stored_card(Path(m.path) / "MODEL_CARD.md"))
+    return summary.rstrip("\n") + "\n" + "".join(f"\n{sec}" for sec in extra)
+
+
+def _stored_card(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(CARD_MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _sections_beyond(summary: str, card: str) -> list[str]:
+    """The ``## `` sections of ``card`` whose heading is not among the summary's."""
+    have = {ln.strip() for ln in summary.splitlines() if ln.startswith("## ")}
+    sections: list[list[str]] = []
+    for line in card.splitlines():
+        if line.startswith("## "):
+            sections.append([line])
+        elif sections:
+            sections[-1].append(line)
+    return ["\n".join(sec).rstrip() + "\n" for sec in sections if sec[0].strip() not in have]
