@@ -98,6 +98,8 @@ def explain(
     out = []
     xr = x.tocsr()
     stance_contrib, stance_bias = _stance_contributions(clf, xr)
+    # The thresholds of the document's language (its own where the model has them).
+    thr = clf.threshold_rows([seg.document.lang], 1)[0]
     for lab in chosen:
         if lab not in fine:
             continue
@@ -128,7 +130,7 @@ def explain(
                 "label": lab,
                 "family": tax.parent(lab),
                 "score": float(scores.get(lab, 0.0)),
-                "threshold": float(clf.thresholds_[lab]),
+                "threshold": float(thr[j]),
                 "predicted": lab in doc["frames"],
                 "sentences": sents,
                 "features": feats_top,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import numbers
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pandas as pd
 from ._exceptions import InputError, ModelIntegrityError
 from ._explain import Explanation, explain
 from ._internal.messages import not_found
+from ._internal.progress import bar as progress_bar
 from ._internal.schema import TEXT_POSITION, UNITS
 from ._rows import build_rows
 from ._taxonomy import Taxonomy
@@ -20,9 +22,14 @@ from .model import NarrativePipeline
 from .persistence import load_pipeline, read_manifest, save_pipeline
 from .preprocessing import Segmented
 
-__all__ = ["UNITS", "NarrativeModel"]
+__all__ = ["CHUNK_CHARS", "CHUNK_DOCS", "UNITS", "NarrativeModel"]
 
 log = logging.getLogger(__name__)
+
+#: :meth:`NarrativeModel.tag` tags at most this many documents, and about this many characters,
+#: at a time (one spaCy and classifier batch each; 256 documents were as fast as one batch).
+CHUNK_DOCS = 256
+CHUNK_CHARS = 1_000_000
 
 
 class NarrativeModel:
@@ -87,17 +94,32 @@ class NarrativeModel:
             for k in ("oof_macro_f1_fine", "oof_macro_f1_coarse", "oof_stance_accuracy"):
                 if tm.get(k) is not None:
                     lines.append(f"- {k}: {tm[k]}")
+        clf = self.pipeline.classifier
+        own = getattr(clf, "language_thresholds_", None) or {}
         lines += [
             "",
             "## Labels and thresholds",
             "",
-            "| label | family | threshold | train support |",
-            "|---|---|---|---|",
+            f"Languages tagged: {', '.join(self.languages)}."
+            + (
+                f" Thresholds of {', '.join(own)} are tuned on that language's own training"
+                " passages (out of fold); the shared threshold serves the other languages and"
+                " labels with too few examples in one language."
+                if own
+                else ""
+            ),
+            "",
+            "| label | family | threshold | "
+            + "".join(f"threshold ({lang}) | " for lang in own)
+            + "train support |",
+            "|---|---|---|" + "---|" * len(own) + "---|",
         ]
-        clf = self.pipeline.classifier
         for f in tax.fine_labels:
+            per_lang = "".join(
+                f"{own[lang][f]:.3f} | " if f in own[lang] else "(shared) | " for lang in own
+            )
             lines.append(
-                f"| {f} | {tax.parent(f)} | {clf.thresholds_.get(f, float('nan')):.3f} | {clf.support_.get(f, 0)} |"
+                f"| {f} | {tax.parent(f)} | {clf.thresholds_.get(f, float('nan')):.3f} | {per_lang}{clf.support_.get(f, 0)} |"
             )
         return "\n".join(lines) + "\n"
 
@@ -196,6 +218,10 @@ class NarrativeModel:
         new = {k: min(max(float(v), lo), hi) for k, v in thresholds.items()}
         pipe = copy.deepcopy(self.pipeline)
         pipe.classifier.thresholds_.update(new)
+        # A threshold set by hand holds in every language.
+        for table in (getattr(pipe.classifier, "language_thresholds_", None) or {}).values():
+            for k in new:
+                table.pop(k, None)
         manifest = copy.deepcopy(self.manifest)
         manifest["threshold_override"] = {
             "labels": sorted(new),
@@ -212,6 +238,8 @@ class NarrativeModel:
         id_column: str = "id",
         with_text: bool = True,
         lang: str | None = None,
+        chunk_size: int = CHUNK_DOCS,
+        progress: bool | None = None,
     ) -> pd.DataFrame:
         """Tag texts or a DataFrame; returns one row per passage or per document.
 
@@ -229,16 +257,25 @@ class NarrativeModel:
         duplicate ids are allowed (each row comes from its own document), a missing id (None or
         NaN) in a DataFrame is an :class:`~narratives.InputError`. Each document is tagged in
         its detected language; ``lang`` (one of :attr:`languages`) forces one for all.
+
+        Documents are tagged in chunks of at most ``chunk_size`` documents (and about
+        1,000,000 characters), so memory stays bounded on a large DataFrame; the rows are the
+        same as in one call. ``progress``: a progress bar over the documents (``tqdm.auto``: a
+        widget in Jupyter); by default shown only in an interactive session.
         """
+        if unit not in UNITS:
+            raise InputError(f"unit must be one of {UNITS}, not {unit!r}")
+        if not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+            raise InputError(
+                f"chunk_size must be a positive number of documents, not {chunk_size!r}"
+            )
         ids, texts = _ids_and_texts(data, text_column, id_column)
-        segs = self.segment(texts, lang=lang)
-        # Rows are built on positions, never on ids: duplicate (or unhashable) ids cannot mix
-        # up documents. The caller's ids go in at the end.
-        out = self.tag_segments(list(range(len(texts))), segs, unit=unit)
-        if unit == "passage":
-            out = self._with_empty_rows(out, segs)
-        elif len(out):
-            out.loc[out["n_passages"] == 0, "flag"] = "empty"
+        parts = []
+        with progress_bar(progress, len(texts), "tagging", unit="doc") as bar:
+            for start, stop in _chunks(texts, chunk_size, CHUNK_CHARS):
+                parts.append(self._tag_positions(texts, start, stop, unit, lang))
+                bar.update(stop - start)
+        out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         pos = [int(k) for k in out["id"]]
         if with_text and unit == "passage" and len(out):
             out.insert(
@@ -249,10 +286,29 @@ class NarrativeModel:
         out["id"] = [ids[k] for k in pos]
         return out
 
-    def _with_empty_rows(self, out: pd.DataFrame, segs: Sequence[Segmented]) -> pd.DataFrame:
+    def _tag_positions(
+        self, texts: Sequence[str], start: int, stop: int, unit: str, lang: str | None
+    ) -> pd.DataFrame:
+        """Rows of ``texts[start:stop]`` with their positions in ``texts`` as ids.
+
+        Rows are built on positions, never on ids: duplicate (or unhashable) ids cannot mix up
+        documents. The caller's ids go in at the end.
+        """
+        segs = self.segment(texts[start:stop], lang=lang)
+        out = self.tag_segments(list(range(start, stop)), segs, unit=unit)
+        if unit == "passage":
+            return self._with_empty_rows(out, segs, start)
+        if len(out):
+            out.loc[out["n_passages"] == 0, "flag"] = "empty"
+        return out
+
+    def _with_empty_rows(
+        self, out: pd.DataFrame, segs: Sequence[Segmented], first: int = 0
+    ) -> pd.DataFrame:
         """A passage row flagged ``empty`` for each document without passages (empty, or only
-        whitespace or markup): no document silently lacks a row. ``out`` has positional ids."""
-        empty = [k for k, seg in enumerate(segs) if not seg.passages]
+        whitespace or markup): no document silently lacks a row. ``out`` has positional ids,
+        ``first`` for ``segs[0]``."""
+        empty = [first + k for k, seg in enumerate(segs) if not seg.passages]
         if not empty:
             return out
         none = self.pipeline.classifier.none_label_
@@ -328,3 +384,16 @@ def _is_missing(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
     return isinstance(v, float) and v != v
+
+
+def _chunks(texts: Sequence[str], max_docs: int, max_chars: int) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of consecutive chunks of ``texts``: at most ``max_docs`` documents, and
+    no more than ``max_chars`` characters unless one document alone has more. No texts: one
+    empty chunk (the empty frame has the output's columns)."""
+    start, chars = 0, 0
+    for k, text in enumerate(texts):
+        if k > start and (k - start >= max_docs or chars + len(text) > max_chars):
+            yield start, k
+            start, chars = k, 0
+        chars += len(text)
+    yield start, len(texts)

@@ -174,6 +174,8 @@ def _aggregate(clf, dec: Decision, ks: list[int], pidx: list[int], relevant: boo
     if not ks:
         return np.zeros(len(fine)), [], [], {}, "none", {}
     thr_f = np.array([clf.thresholds_[f] for f in fine])
+    if dec.thresholds is not None:
+        thr_f = dec.thresholds[ks[0]]  # the document's language (its passages share it)
     P = dec.proba_fine[ks]
     proba = P.max(axis=0)
     if dec.relevant is not None:

@@ -35,7 +35,10 @@ from ._label_models import (
 from ._open_world import cap_thresholds, negative_scores
 from ._stance import fit_stance_head, frame_stances, pair_matrix, stance_pairs
 
-__all__ = ["STANCES", "NarrativeClassifier"]
+__all__ = ["MIN_LANGUAGE_POSITIVES", "STANCES", "NarrativeClassifier"]
+
+#: Positives a label needs among one language's rows for that language's own threshold.
+MIN_LANGUAGE_POSITIVES = 10
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     Fitted attributes
     -----------------
     fine_labels_, coarse_labels_, parents_, none_label_, estimators_, thresholds_,
-    stance_estimator_, training_metrics_
+    language_thresholds_ (language -> label -> threshold, see ``fit``), stance_estimator_,
+    training_metrics_
     """
 
     def __init__(
@@ -168,6 +172,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         stance: Sequence[Any] | None = None,
         groups: Sequence[Any] | None = None,
         open_world: Sequence[bool] | None = None,
+        languages: Sequence[str] | None = None,
     ) -> NarrativeClassifier:
         """Fit on a feature matrix and per-row lists of fine labels.
 
@@ -184,6 +189,13 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         open_world : array-like of bool, optional
             Rows of real, open-world text (e.g. annotated news): their frame-free rows' out-of-fold
             scores are kept in ``negatives_`` for the open-world decisions.
+        languages : array-like of str, optional
+            Language of each row. A language with no ``open_world`` rows gets thresholds tuned
+            on its own rows' out-of-fold scores (``language_thresholds_``; labels with fewer than
+            :data:`MIN_LANGUAGE_POSITIVES` positives in it keep the shared threshold): scores
+            are not calibrated alike across languages that have different amounts of training
+            text. The shared ``thresholds_`` (tuned on all rows, capped by the open-world rows)
+            serve every other language.
         """
         tax = _as_taxonomy(self.taxonomy)
         self.fine_labels_ = tax.fine_labels
@@ -206,8 +218,6 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         n_pos = Y.sum(axis=0)
 
         # Out-of-fold probabilities for thresholds and honest training metrics.
-        thresholds = np.full(Y.shape[1], self.default_threshold)
-        oof_f1 = np.full(Y.shape[1], np.nan)
         oof = None
         has_oof = bool(self.threshold_cv) and self.threshold_cv > 1
         has_oof = has_oof and X.shape[0] >= 2 * self.threshold_cv
@@ -215,16 +225,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             oof = oof_sigmoid(self, X, Y, groups if has_oof else None, has_oof)
         elif has_oof:
             oof = self._oof(X, Y, groups)
-        if oof is not None:
-            for j in range(Y.shape[1]):
-                if n_pos[j] >= 2:
-                    thresholds[j], oof_f1[j] = _best_threshold(
-                        oof[:, j],
-                        Y[:, j],
-                        self.threshold_floor,
-                        self.threshold_ceiling,
-                        self.threshold_beta,
-                    )
+        thresholds, oof_f1 = self._tuned_thresholds(oof, Y)
         labels = self.fine_labels_ + self.coarse_labels_
         n_lab = len(labels)
         self.negatives_ = None
@@ -239,6 +240,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = {
             lab: float(t) for lab, t in zip(labels, thresholds[:n_lab], strict=True)
         }
+        self.language_thresholds_ = self._language_thresholds(oof, Y, languages, open_world)
         self.support_ = {lab: int(n) for lab, n in zip(labels, n_pos[:n_lab], strict=True)}
         self.decision_ = {"none_gate": None, "scale": 1.0, "top1": False, "objective": "label_f1"}
         if oof is not None and self.threshold_objective in ("auto", "samples_f1"):
@@ -273,10 +275,79 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         }
         return self
 
-    def _apply(self, P: np.ndarray, decision: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    def _tuned_thresholds(
+        self, oof: np.ndarray | None, Y: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each label's threshold for F-beta on the out-of-fold scores, and that F-beta."""
+        thresholds = np.full(Y.shape[1], self.default_threshold)
+        oof_f1 = np.full(Y.shape[1], np.nan)
+        if oof is None:
+            return thresholds, oof_f1
+        for j in np.flatnonzero(Y.sum(axis=0) >= 2):
+            thresholds[j], oof_f1[j] = _best_threshold(
+                oof[:, j],
+                Y[:, j],
+                self.threshold_floor,
+                self.threshold_ceiling,
+                self.threshold_beta,
+            )
+        return thresholds, oof_f1
+
+    def _language_thresholds(
+        self, oof: np.ndarray | None, Y: np.ndarray, languages: Any, open_world: Any
+    ) -> dict[str, dict[str, float]]:
+        if oof is None or languages is None:
+            return {}
+        langs = np.asarray(languages, dtype=object)
+        if len(langs) != Y.shape[0]:
+            raise InputError(f"languages has {len(langs)} rows for {Y.shape[0]} texts")
+        shared = set() if open_world is None else set(langs[np.asarray(open_world, dtype=bool)])
+        labels = self.fine_labels_ + self.coarse_labels_
+        out = {}
+        for lang in sorted(set(langs) - shared):
+            rows = langs == lang
+            own = {}
+            for j, lab in enumerate(labels):
+                if Y[rows, j].sum() >= MIN_LANGUAGE_POSITIVES:
+                    own[lab] = float(
+                        _best_threshold(
+                            oof[rows, j],
+                            Y[rows, j],
+                            self.threshold_floor,
+                            self.threshold_ceiling,
+                            self.threshold_beta,
+                        )[0]
+                    )
+            if own:
+                out[str(lang)] = own
+        return out
+
+    def threshold_rows(self, languages: Sequence[str] | None, n: int) -> np.ndarray:
+        """Thresholds per row (n, fine + coarse labels): each row's language's own where it has
+        them (``language_thresholds_``), else the shared ``thresholds_``."""
+        labels = self.fine_labels_ + self.coarse_labels_
+        thr = np.array([self.thresholds_[lab] for lab in labels])
+        own = getattr(self, "language_thresholds_", None) or {}
+        if languages is None or not own or not set(own).intersection(languages):
+            return np.broadcast_to(thr, (n, len(labels)))
+        out = np.tile(thr, (n, 1))
+        langs = np.asarray(languages, dtype=object)
+        for lang, table in own.items():
+            rows = langs == lang
+            if rows.any():
+                for j, lab in enumerate(labels):
+                    if lab in table:
+                        out[rows, j] = table[lab]
+        return out
+
+    def _apply(
+        self, P: np.ndarray, decision: dict[str, Any], languages: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """0/1 fine and coarse decisions from probabilities (fine, coarse, none columns)."""
         nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
         thr = np.array([self.thresholds_[lab] for lab in self.fine_labels_ + self.coarse_labels_])
+        if languages is not None and "coarse_scale" not in decision:
+            thr = self.threshold_rows(languages, P.shape[0])
         if "coarse_scale" in decision:  # tuned by model._hierarchy (document-level models)
             return apply_decision(P, thr, decision, self._decision_shape())
         thr = np.minimum(thr * decision["scale"], 0.99)
@@ -289,7 +360,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             if decision.get("top1"):
                 empty = ~is_none & (fine.sum(axis=1) == 0)
                 if empty.any():
-                    rel = P[:, :nf] / np.maximum(thr[:nf], 1e-6)
+                    rel = P[:, :nf] / np.maximum(thr[..., :nf], 1e-6)
                     j = rel.argmax(axis=1)
                     fine[empty, j[empty]] = 1
                     coarse = coarse | self._coarse_from_fine(fine)
@@ -432,17 +503,27 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         """Fine-label probabilities, shape (n, n_fine)."""
         return self.predict_proba_all(X)[:, : len(self.fine_labels_)]
 
-    def decide(self, X: Any) -> Decision:
+    def decide(self, X: Any, languages: Sequence[str] | None = None) -> Decision:
         """Everything a caller needs: probabilities, consistent decisions and stance.
 
         Returns a :class:`~narratives.model.Decision`: ``proba_fine``, ``proba_coarse``, ``fine``
         and ``coarse`` (0/1 arrays), ``frames`` / ``families`` (label lists per row, none label
-        when empty), ``stance`` and ``stance_proba`` (probability of "promotes").
+        when empty), ``stance`` and ``stance_proba`` (probability of "promotes"). ``languages``
+        (one per row) selects each row's thresholds (:meth:`threshold_rows`).
         """
         check_is_fitted(self, "estimators_")
         P, S = self._scores(X)
         nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
-        fine, coarse = self._apply(P, self.decision_)
+        fine, coarse = self._apply(P, self.decision_, languages)
+        own = getattr(self, "language_thresholds_", None)
+        thresholds = (
+            self.threshold_rows(languages, P.shape[0])[:, :nf]
+            if languages is not None
+            and own
+            and set(own).intersection(languages)
+            and "coarse_scale" not in self.decision_
+            else None
+        )
         frames = _label_lists(fine, self.fine_labels_, self.none_label_)
         families = _label_lists(coarse, self.coarse_labels_, self.none_label_)
         if S is None:
@@ -464,6 +545,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             stance_proba=sp_,
             stances=stances,
             stance_frames=S,
+            thresholds=thresholds,
         )
 
     def predict(self, X: Any) -> np.ndarray:
@@ -483,6 +565,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         # Parameters added after a model was saved take their defaults (same behaviour).
         for name, default in (("open_world_fpr", None), ("document_alpha", 0.05)):
             state.setdefault(name, default)
+        if "thresholds_" in state:
+            state.setdefault("language_thresholds_", {})
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -35,6 +35,9 @@ class Decision:
         Per unit, frame -> ``promotes`` / ``reports`` for its decided frames.
     stance_frames : ndarray (n, n_fine) or None
         P(promotes) of each frame in the unit (NaN without a stance head).
+    thresholds : ndarray (n, n_fine) or None
+        The fine thresholds each unit was decided with (its language's; see
+        ``NarrativeClassifier.threshold_rows``); None: the classifier's shared ``thresholds_``.
 
     ``decision["frames"]`` reads a field like a dict key (the form of earlier versions).
     """
@@ -51,6 +54,7 @@ class Decision:
     relevant: np.ndarray | None = None
     stances: list[dict[str, str]] | None = None
     stance_frames: np.ndarray | None = None
+    thresholds: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.stance)
@@ -93,6 +97,9 @@ class Decision:
             "stance_proba": None if sp != sp else sp,
             "stances": dict(self.stances[k]),
             "stance_frames": [None if v != v else float(v) for v in self.stance_frames[k]],
+            "thresholds": None
+            if self.thresholds is None
+            else [float(v) for v in self.thresholds[k]],
         }
 
     @classmethod
@@ -127,6 +134,9 @@ class Decision:
                 ],
                 dtype=float,
             ).reshape(n, n_fine),
+            thresholds=None
+            if any(r.get("thresholds") is None for r in rows)
+            else np.asarray([r["thresholds"] for r in rows], dtype=float).reshape(n, n_fine),
         )
 
 

@@ -12,6 +12,8 @@ from sklearn.pipeline import Pipeline
 from .._taxonomy import Taxonomy
 from ..features import NarrativeFeatures
 from ..preprocessing import Preprocessor, Processed
+from ..preprocessing._language import DOCUMENT_SAMPLE, document_language
+from ..preprocessing._normalize import normalize
 from ..preprocessing._preprocessor import _as_taxonomy
 from ._classifier import NarrativeClassifier
 from ._decision import Decision
@@ -56,6 +58,12 @@ class NarrativePipeline(Pipeline):
             params["classifier__stance"] = stance
         if groups is not None:
             params["classifier__groups"] = groups
+        if "classifier__languages" not in params and not isinstance(X, str):
+            X = list(X)
+            params["classifier__languages"] = [
+                document_language(normalize(t[:DOCUMENT_SAMPLE]).text) if isinstance(t, str) else ""
+                for t in X
+            ]
         return super().fit(X, y, **params)
 
     @property
@@ -102,7 +110,10 @@ class NarrativePipeline(Pipeline):
             dec = self.classifier.decide(np.zeros((0, self.classifier.n_features_in_)))
             dec.relevant = np.zeros(0, dtype=bool)
             return dec
-        dec = self.classifier.decide(self.named_steps["features"].transform(processed))
+        dec = self.classifier.decide(
+            self.named_steps["features"].transform(processed),
+            languages=[p.lang for p in processed],
+        )
         if relevant is None:
             relevant = [self.is_relevant(p) for p in processed]
         dec.gate(np.asarray(relevant, dtype=bool), self.classifier.none_label_)
