@@ -37,13 +37,13 @@ def _fit(**kw):
 
 
 def test_only_languages_without_open_world_rows_get_their_own_thresholds():
-    clf, X, langs = _fit()
+    clf, _X, _langs = _fit()
     assert set(clf.language_thresholds_) == {"ru"}
     assert "a" in clf.language_thresholds_["ru"]
 
 
 def test_decisions_use_each_rows_language():
-    clf, X, langs = _fit()
+    clf, X, _langs = _fit()
     clf.language_thresholds_ = {"ru": {"a": 0.0, "fam": 0.0}}
     row = X[:1]
     en = clf.decide(row, languages=["en"])
