@@ -90,3 +90,27 @@ def test_classifiers_saved_before_language_thresholds_decide_as_before():
     old.__setstate__(state)
     assert old.language_thresholds_ == {}
     assert old.decide(X[:5], languages=["ru"] * 5).frames == clf.decide(X[:5]).frames
+
+
+def test_training_through_the_api_finds_each_rows_language():
+    import pandas as pd
+
+    import narratives
+
+    en = "Kazakhstan is an artificial state. It owes its existence to Moscow."
+    ru = "Казахстан — искусственное государство, созданное Лениным."
+    rows = []
+    for i in range(30):
+        rows.append({"text": f"{en} Item {i}.", "frames": ["a"], "open_world": False})
+        rows.append(
+            {"text": f"The lake froze early in Riga, day {i}.", "frames": [], "open_world": True}
+        )
+        rows.append({"text": f"{ru} Выпуск {i}.", "frames": ["a"], "open_world": False})
+        rows.append(
+            {"text": f"В Риге рано замерзло озеро, день {i}.", "frames": [], "open_world": False}
+        )
+    model = narratives.train(
+        pd.DataFrame(rows), taxonomy=TAX, seed=0, params={"classifier__open_world_fpr": 0.05}
+    )
+    assert model.languages == ["en", "ru"]
+    assert set(model.pipeline.classifier.language_thresholds_) == {"ru"}

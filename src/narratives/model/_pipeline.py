@@ -60,10 +60,7 @@ class NarrativePipeline(Pipeline):
             params["classifier__groups"] = groups
         if "classifier__languages" not in params and not isinstance(X, str):
             X = list(X)
-            params["classifier__languages"] = [
-                document_language(normalize(t[:DOCUMENT_SAMPLE]).text) if isinstance(t, str) else ""
-                for t in X
-            ]
+            params["classifier__languages"] = [_language_of(t) for t in X]
         return super().fit(X, y, **params)
 
     @property
@@ -135,6 +132,15 @@ class NarrativePipeline(Pipeline):
         article that names the US somewhere and "fake" elsewhere is not opened by it."""
         _, _, cue_actors = self._taxonomy_and_actors()
         return bool(processed.cues) and bool(cue_actors.intersection(processed.actors))
+
+
+def _language_of(unit: Any) -> str:
+    """The language of a training unit: a text's detected language, or a preprocessed unit's."""
+    if isinstance(unit, Processed):
+        return unit.lang
+    if isinstance(unit, str):
+        return document_language(normalize(unit[:DOCUMENT_SAMPLE]).text)
+    return ""
 
 
 def make_pipeline(taxonomy: Any = None, memory: Any = None, **params: Any) -> NarrativePipeline:
