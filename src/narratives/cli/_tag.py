@@ -309,7 +309,11 @@ def _first_rejects(path: str, n: int = 5) -> list[str]:
                 r = json.loads(raw)
                 where = (
                     "line"
-                    if str(r.get("source", "")).lower().endswith((".jsonl", ".ndjson", ".json"))
+                    if str(r.get("source", ""))
+                    .lower()
+                    .removesuffix(".gz")
+                    .removesuffix(".zst")
+                    .endswith((".jsonl", ".ndjson", ".json"))
                     else "row"
                 )
                 if isinstance(r.get("row"), int):

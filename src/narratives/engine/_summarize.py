@@ -16,6 +16,7 @@ from .._internal.csvsafe import restore
 from .._internal.dates import PERIODS as DATE_PERIODS
 from .._internal.dates import bucket
 from .._internal.messages import not_found
+from ..io import base_suffix, open_input
 from ._prevalence import prevalence
 
 __all__ = ["summarize", "summary_to_markdown"]
@@ -62,7 +63,11 @@ def _bucket(values: pd.Series, period: str) -> pd.Series:
 
 
 def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:
-    ext = path.suffix.lower()
+    ext = base_suffix(path)  # a .jsonl.gz or .csv.zst output is read through its compression
+    if ext in (".parquet", ".pq") and ext != path.suffix.lower():
+        raise InputError(
+            f"{path}: a compressed Parquet file cannot be read as it is: decompress it"
+        )
     if ext in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
@@ -83,35 +88,41 @@ def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.Dat
             yield batch.to_pandas()
     elif ext in (".jsonl", ".ndjson", ".json"):
         try:
-            reader = pd.read_json(
-                path, lines=True, chunksize=batch_rows, dtype=False, encoding="utf-8-sig"
-            )
-            for df in reader:
-                yield df[[c for c in columns if c in df.columns]]
+            with open_input(path) as fh:
+                reader = pd.read_json(
+                    fh, lines=True, chunksize=batch_rows, dtype=False, encoding="utf-8-sig"
+                )
+                for df in reader:
+                    yield df[[c for c in columns if c in df.columns]]
+        except InputError:
+            raise
         except ValueError as exc:
             raise InputError(f"cannot read {path} as JSON lines: {exc}") from None
     elif ext in (".csv", ".tsv"):
         sep = "\t" if ext == ".tsv" else ","
         # Cells and column names of a CSV output are neutralised against spreadsheet formulas
         # (a leading apostrophe): read them back as they were.
-        head = {h: restore(h) for h in pd.read_csv(path, sep=sep, nrows=0).columns}
+        with open_input(path) as fh:
+            head = {h: restore(h) for h in pd.read_csv(fh, sep=sep, nrows=0).columns}
         wanted = {h: name for h, name in head.items() if name in columns}
-        for df in pd.read_csv(
-            path,
-            sep=sep,
-            chunksize=batch_rows,
-            usecols=list(wanted),
-            dtype=str,
-            keep_default_na=False,
-        ):
-            df = df.rename(columns=wanted)
-            for c in df.columns:
-                if df[c].str.startswith("'").any():
-                    df[c] = df[c].map(restore)
-            yield df
+        with open_input(path) as fh:
+            for df in pd.read_csv(
+                fh,
+                sep=sep,
+                chunksize=batch_rows,
+                usecols=list(wanted),
+                dtype=str,
+                keep_default_na=False,
+            ):
+                df = df.rename(columns=wanted)
+                for c in df.columns:
+                    if df[c].str.startswith("'").any():
+                        df[c] = df[c].map(restore)
+                yield df
     else:
         raise InputError(
-            f"cannot tell the format of {path}: use a .parquet, .jsonl or .csv output of narratives tag"
+            f"cannot tell the format of {path}: use a .parquet, .jsonl or .csv output of narratives "
+            "tag (.jsonl and .csv may be compressed: .gz, .zst)"
         )
 
 
@@ -129,7 +140,8 @@ def summarize(
     Parameters
     ----------
     path : path
-        A Parquet, JSONL or CSV output of ``narratives tag`` (passage or document rows).
+        A Parquet, JSONL or CSV output of ``narratives tag`` (passage or document rows); JSONL
+        and CSV may be compressed (``.jsonl.gz``, ``.csv.zst``).
     by : str or list of str
         Comma-separated columns to group by, e.g. ``"outlet"``, ``"countries"`` (list columns
         are exploded: a document counts under each country it names), ``"date:month"``

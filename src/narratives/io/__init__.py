@@ -1,5 +1,6 @@
 """Input and output: streaming readers, labelled data, atomic writers."""
 
+from ._compression import base_suffix, compression_of, open_input
 from ._parts import PART_EXT, assemble_parts, encode_part, output_schema
 from ._readers import (
     FORMATS,
@@ -27,12 +28,15 @@ __all__ = [
     "Reject",
     "as_labelled",
     "assemble_parts",
+    "base_suffix",
     "check_output_path",
+    "compression_of",
     "count_rows",
     "detect_format",
     "encode_part",
     "input_fingerprint",
     "iter_chunks",
+    "open_input",
     "output_format",
     "output_schema",
     "read_all",
