@@ -58,6 +58,7 @@ def train(
     unit: str = "auto",
     params: dict[str, Any] | None = None,
     name: str | None = None,
+    progress: bool | None = None,
 ) -> NarrativeModel:
     """Train the narratives pipeline on labelled data.
 
@@ -75,7 +76,13 @@ def train(
         passage-level models tune each label's threshold for its own F1.
     params : dict
         ``step__param`` overrides for :func:`narratives.make_pipeline`.
+    progress : bool, optional
+        Progress bars (``tqdm.auto``) over the texts preprocessed, then over the label models
+        fitted (with an estimate of the time left). Default: shown in an interactive session
+        (Jupyter, a terminal), not in scripts whose output goes to a file.
     """
     ld = as_labelled(data, fmt, text_column, id_column)
-    pipe, manifest = fit_pipeline(ld, taxonomy, seed=seed, unit=unit, params=params, name=name)
+    pipe, manifest = fit_pipeline(
+        ld, taxonomy, seed=seed, unit=unit, params=params, name=name, progress=progress
+    )
     return NarrativeModel(pipe, manifest)

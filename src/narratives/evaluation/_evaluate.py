@@ -18,6 +18,8 @@ import pandas as pd
 
 from .._exceptions import InputError
 from .._internal.messages import not_found
+from .._internal.progress import Bar
+from .._internal.progress import bar as progress_bar
 from .._taxonomy import Taxonomy
 from ..io import as_labelled
 from ._analysis import _label_noise, _oof_rows, _plot_data, _select_errors
@@ -58,6 +60,7 @@ def evaluate(
     tune_baselines: bool = True,
     text_column: str = "text",
     id_column: str | None = None,
+    progress: bool | None = None,
 ) -> dict[str, Any]:
     """Score ``model`` on labelled ``data``, or cross-validate the pipeline with ``cv`` folds.
 
@@ -89,6 +92,10 @@ def evaluate(
     tune_baselines : bool
         With ``cv`` and the ``spacy_bow`` baseline: also report it with per-label thresholds tuned
         by cross-fitting (``spacy_bow_tuned``; no extra training), next to spaCy's default 0.5.
+    progress : bool, optional
+        A progress bar (``tqdm.auto``) with one step per system trained and scored in each fold,
+        described as ``fold 2/5: narratives``. Default: shown in an interactive session (Jupyter,
+        a terminal), not in scripts whose output goes to a file.
 
     Returns
     -------
@@ -159,7 +166,9 @@ def evaluate(
             ", ".join(sorted(unknown)[:5]),
         )
 
-    outputs, timing = _run(systems, df, texts, gold_f, fold, tax)
+    steps = len(np.unique(fold)) * len(systems)
+    with progress_bar(progress, steps, "evaluating", unit="fit") as shown:
+        outputs, timing = _run(systems, df, texts, gold_f, fold, tax, shown)
     if mode == "cross-validation" and tune_baselines:
         for s in [s for s in systems if s.name == "spacy_bow"]:
             variant = CrossFittedThresholds(s, tax)
@@ -307,6 +316,7 @@ def _run(
     gold_f: list[list[str]],
     fold: np.ndarray,
     tax: Taxonomy,
+    shown: Bar | None = None,
 ):
     n = len(texts)
     nf, nc = len(tax.fine_labels), len(tax.coarse_labels)
@@ -328,13 +338,18 @@ def _run(
             "n_train": [],
             "n_predicted": 0,
         }
-    for k in np.unique(fold):
+    shown = shown or Bar()
+    folds = np.unique(fold)
+    for k in folds:
         te = np.flatnonzero(fold == k)
         tr = np.flatnonzero(fold != k)
         train_frame = df.iloc[tr] if len(tr) else df.iloc[:0]
         te_texts = [texts[i] for i in te]
         te_gold = [gold_f[i] for i in te]
         for s in systems:
+            shown.set_description(
+                f"fold {k + 1}/{len(folds)}: {s.name}" if len(folds) > 1 else s.name
+            )
             t0 = time.perf_counter()
             s.fit(train_frame, tax)
             fit_s = time.perf_counter() - t0
@@ -376,6 +391,7 @@ def _run(
                 t["n_train"].append(len(tr))
             t["predict_seconds"] += pred_s
             t["n_predicted"] += len(te)
+            shown.update(1)
         for s in systems:  # free fold models
             for attr in ("model_", "nlp_"):
                 if hasattr(s, attr) and not isinstance(s, FixedModel):

@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from .._exceptions import InputError
+from .._internal.progress import tick
 
 
 def _labels_matrix(y: Any, labels: list[str], none_label: str) -> np.ndarray:
@@ -77,6 +78,14 @@ _CV_CALIBRATION = ("sigmoid", "isotonic")
 
 
 def _fit_one(base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int, seed: int) -> Any:
+    est = _fit_label(base, X, y, calibration, cv, seed)
+    tick()  # a progress bar of narratives.train counts the label models fitted
+    return est
+
+
+def _fit_label(
+    base: Any, X: Any, y: np.ndarray, calibration: str | None, cv: int, seed: int
+) -> Any:
     pos = int(y.sum())
     if pos == 0:
         return None

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._exceptions import InputError
+from .._internal.progress import bar
 from .._taxonomy import Taxonomy
 from ..io import LabelledData
 from ..preprocessing import near_duplicate_groups, text_hash
@@ -18,6 +19,9 @@ __all__ = ["fit_pipeline"]
 
 log = logging.getLogger(__name__)
 
+#: Texts preprocessed at a time while training (one step of the progress bar).
+PREPROCESS_CHUNK = 256
+
 
 def fit_pipeline(
     ld: LabelledData,
@@ -26,6 +30,7 @@ def fit_pipeline(
     unit: str = "auto",
     params: dict[str, Any] | None = None,
     name: str | None = None,
+    progress: bool | None = None,
 ) -> tuple[NarrativePipeline, dict[str, Any]]:
     """Fit :func:`make_pipeline` on labelled data; returns the pipeline and its manifest.
 
@@ -69,7 +74,15 @@ def fit_pipeline(
         len(set(groups)),
         unit,
     )
-    pipe.fit(texts, df["frames"].tolist(), stance=stance, groups=groups, open_world=open_world)
+    _fit(
+        pipe,
+        texts,
+        df["frames"].tolist(),
+        progress,
+        stance=stance,
+        groups=groups,
+        open_world=open_world,
+    )
     manifest = {
         "name": name or "custom",
         "seed": seed,
@@ -90,3 +103,40 @@ def fit_pipeline(
         },
     }
     return pipe, manifest
+
+
+def _fit(
+    pipe: NarrativePipeline,
+    texts: list[str],
+    labels: list[Any],
+    progress: bool | None,
+    **fit_params: Any,
+) -> None:
+    """``pipe.fit(texts, labels, **fit_params)``, with a progress bar over the texts while
+    preprocessing (the first step, fitted here chunk by chunk: its ``transform`` is per text) and
+    one over the label models the classifier fits; the other steps go through ``Pipeline.fit``."""
+    pre = pipe.steps[0][1]
+    with bar(progress, len(texts), "preprocessing", unit="text") as shown:
+        pre.fit(texts, labels)
+        processed = []
+        for start in range(0, len(texts), PREPROCESS_CHUNK):
+            chunk = texts[start : start + PREPROCESS_CHUNK]
+            processed.extend(pre.transform(chunk))
+            shown.update(len(chunk))
+    rest = pipe[1:]
+    total = expected_label_fits(pipe, len(texts), fit_params.get("groups"))
+    with bar(progress, total, "fitting", unit="model", ticks=True):
+        rest.fit(processed, labels, **fit_params)
+    pipe.steps[1:] = rest.steps  # the same objects, unless the pipeline's memory cloned them
+
+
+def expected_label_fits(pipe: NarrativePipeline, n_texts: int, groups: Any = None) -> int:
+    """How many label models the classifier's ``fit`` fits (its ``_fit_one`` calls): one per
+    label (fine, coarse and "no label") for the final model, and one per label in each threshold
+    fold when there are folds. ``tests/test_progress.py`` checks the count."""
+    tax, clf = pipe.taxonomy, pipe.classifier
+    n_labels = len(tax.fine_labels) + len(tax.coarse_labels) + 1
+    cv = int(clf.threshold_cv or 0)
+    k = cv if groups is None else min(cv, len(set(groups)))
+    folds = k if cv > 1 and n_texts >= 2 * cv else 0
+    return n_labels * (1 + folds)
