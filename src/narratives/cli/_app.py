@@ -12,7 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from typer.core import TyperGroup
 
 from .._exceptions import NarrativesError
 from .._version import __version__
@@ -23,6 +22,7 @@ from ._common import (
     EXIT_OK,
     EXIT_REJECTS,
     ModelOpt,
+    NarrativesGroup,
     Unit,
     _model,
     app,
@@ -82,8 +82,8 @@ def _version_option():
     return option
 
 
-class _AppGroup(TyperGroup):
-    """The app's command group plus ``--version``."""
+class _AppGroup(NarrativesGroup):
+    """The app's command group (``_common.NarrativesGroup``) plus ``--version``."""
 
     def __init__(self, **attrs) -> None:
         super().__init__(**attrs)
@@ -131,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except typer.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:  # typer's --install-completion / --show-completion end this way
+        return (
+            exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else EXIT_INPUT
+        )
     except (KeyboardInterrupt, typer.Abort):
         err.print("interrupted", highlight=False)
         return 130

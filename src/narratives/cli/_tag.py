@@ -26,6 +26,7 @@ from ._common import (
     Unit,
     _model,
     err,
+    is_quiet,
     out,
 )
 
@@ -159,7 +160,8 @@ def tag(
                 follow_links=follow_links,
                 lang=lang,
             )
-            summary = tag_file(input, output, m, options, progress=_progress(progress_every))
+            progress = None if is_quiet() else _progress(progress_every)
+            summary = tag_file(input, output, m, options, progress=progress)
         except KeyboardInterrupt:
             if checkpoint_dir(output).is_dir() and not to_stdout:
                 out.print(
@@ -168,10 +170,16 @@ def tag(
             raise
         rows = "document" if fmt == InFormat.semeval else unit.value
         if not to_stdout:
-            _print_summary(summary, unit=rows)
+            _print_summary(summary, unit=rows)  # nothing with --quiet (``out`` is quiet)
+            if is_quiet() and summary.rejected:
+                err.print(
+                    f"{summary.rejected} input rows rejected; rows and reasons in {escape(str(summary.rejects))}",
+                    highlight=False,
+                )
         else:
             rejects, summary.output, summary.rejects = summary.rejects, "-", None
-            _print_summary(summary, err, unit=rows)
+            if not is_quiet():
+                _print_summary(summary, err, unit=rows)
             _copy_to(output, sys.stdout.buffer)
             if rejects:  # the whole rejects file, on stderr: no row is lost
                 err.print("rejected rows (JSON lines):", highlight=False)
