@@ -258,6 +258,10 @@ class NarrativeModel:
         NaN) in a DataFrame is an :class:`~narratives.InputError`. Each document is tagged in
         its detected language; ``lang`` (one of :attr:`languages`) forces one for all.
 
+        A DataFrame's other columns (outlet, date, ...) are carried through to every row of
+        their document, with their dtypes, after the output columns; a name the output already
+        has gets the suffix ``_input`` (``frames`` -> ``frames_input``), as in ``narratives tag``.
+
         Documents are tagged in chunks of at most ``chunk_size`` documents (and about
         1,000,000 characters), so memory stays bounded on a large DataFrame; the rows are the
         same as in one call. ``progress``: a progress bar over the documents (``tqdm.auto``: a
@@ -284,6 +288,8 @@ class NarrativeModel:
                 [texts[k][s:e] for k, s, e in zip(pos, out["start"], out["end"], strict=True)],
             )
         out["id"] = [ids[k] for k in pos]
+        if isinstance(data, pd.DataFrame):
+            out = _with_input_columns(out, data, pos, (text_column, id_column))
         return out
 
     def _tag_positions(
@@ -378,6 +384,24 @@ def _ids_and_texts(data: Any, text_column: str, id_column: str) -> tuple[list[An
         if not isinstance(t, str):
             raise InputError(f"text #{i} (id {ids[i]!r}) is {type(t).__name__}, not a string")
     return ids, texts
+
+
+def _with_input_columns(
+    out: pd.DataFrame, data: pd.DataFrame, pos: Sequence[int], used: tuple[str, ...]
+) -> pd.DataFrame:
+    """``out`` plus the columns of ``data`` not in ``used`` (text and id), row ``pos[i]`` of
+    ``data`` on row ``i``; a name ``out`` has gets ``_input`` (the rule of the CLI's
+    ``engine._work.tag_frame``, which writes the values as strings to files)."""
+    taken = set(out.columns)
+    extra = {}
+    for j, name in enumerate(data.columns):
+        if name in used:
+            continue
+        target = f"{name}_input" if name in taken else name
+        extra[target] = data.iloc[:, j].take(pos).set_axis(out.index)
+    if not extra:
+        return out
+    return pd.concat([out, pd.DataFrame(extra, index=out.index)], axis=1)
 
 
 def _is_missing(v: Any) -> bool:
