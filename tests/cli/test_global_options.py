@@ -129,3 +129,31 @@ def test_shell_completion_through_the_console_script(tmp_path):
     res = subprocess.run([str(SCRIPT)], capture_output=True, text=True, timeout=60, env=env,
                          check=False)  # fmt: skip
     assert res.stdout.split() == ["--unit"], res
+
+
+def test_quiet_turns_off_the_progress_bars_of_train_and_evaluate(
+    capsys, tmp_path, tiny_model, tiny_df, monkeypatch
+):
+    import narratives
+
+    seen = {}
+
+    def fake_train(data, **kw):
+        seen["train"] = kw.get("progress")
+        return tiny_model
+
+    def fake_evaluate(model, data, **kw):
+        seen["evaluate"] = kw.get("progress")
+        raise narratives.InputError("stop here")
+
+    monkeypatch.setattr(narratives, "train", fake_train)
+    monkeypatch.setattr(narratives, "evaluate", fake_evaluate)
+    data = tmp_path / "train.jsonl"
+    data.write_text(tiny_df.to_json(orient="records", lines=True))
+    code, stdout, stderr = run(capsys, "train", data, "-o", tmp_path / "m", "-q")
+    assert code == 0 and stdout == "" and stderr == "" and seen["train"] is False
+    code, _, _ = run(capsys, "evaluate", data, "-m", tmp_path / "m", "-o", tmp_path / "r", "-q")
+    assert code == 2 and seen["evaluate"] is False
+    run(capsys, "train", data, "-o", tmp_path / "m2")
+    run(capsys, "evaluate", data, "-m", tmp_path / "m", "-o", tmp_path / "r")
+    assert seen == {"train": None, "evaluate": None}  # without --quiet: the library's default

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ._common import FormatOpt, IdCol, InFormat, ModelOpt, TextCol, _model, out
+from ._common import FormatOpt, IdCol, InFormat, ModelOpt, TextCol, _model, is_quiet, out
 
 
 def evaluate(
@@ -110,6 +110,7 @@ def evaluate(
         target_precision=target_precision,
         text_column=text_column,
         id_column=id_column,
+        progress=False if is_quiet() else None,
     )
     paths = write_report(res, output, include_texts=texts)
     p = res["protocol"]

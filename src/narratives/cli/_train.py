@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import FormatOpt, IdCol, InFormat, TextCol, out
+from ._common import FormatOpt, IdCol, InFormat, TextCol, is_quiet, out
 
 
 def train(
@@ -89,6 +89,7 @@ def train(
         seed=seed,
         unit=unit,
         name=name,
+        progress=False if is_quiet() else None,
     )
     model.save(output)
     tm = model.manifest.get("training_metrics", {})
