@@ -46,6 +46,11 @@ FRAGMENTS = [
     # HTML-ish fragments
     "<p>", "</p>", "<br/>", "<div class='x'>", "<!-- comment -->", "<a href=\"http://x.y\">", "<3", "a < b > c",
     "&amp;", "&nbsp;", "&#8230;", "&#x200b;", "&hellip;", "&bogus;", "&#0;", "&#xD800;", "&#1114111;", "<", ">", "&",
+    # script and style elements (dropped), an unclosed one (text)
+    "<script>var a = '<p>';</script>", "<STYLE type='t'>p { x: 1 }</style>", "<script src='a.js'/>", "<script>",
+    # mojibake (decoded as one piece per run of non-ASCII characters)
+    "caf\u00c3\u00a9", "It\u00e2\u20ac\u2122s", "\u00e2\u20ac\u0153q\u00e2\u20ac\x9d", "\u00d0\u0178\u00d1\u20ac\u00d0\u00b8",
+    "\u0420\u045f\u0421\u0402\u0420\u0451", "voil\u00c3\xa0", "\u00c3\u0081",
     # typography mapped by normalisation
     "\u201cquoted\u201d", "\u2014", "\u2026", "\u00ab\u00bb", "\u2019s",
     # punctuation runs
@@ -79,6 +84,7 @@ PROPS = settings(
 )
 
 _TAG = re.compile(r"<[^<>]*>")
+_SCRIPT = re.compile(r"<(script|style)\b[^<>]*>.*?</\1\s*>", re.I | re.S)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
@@ -89,7 +95,7 @@ def _contentless(c: str) -> bool:
 def allowed_outside(text: str) -> list[bool]:
     """Per character of ``text``: may it lie outside every passage?"""
     ok = [_contentless(c) for c in text]
-    for m in _TAG.finditer(text):
+    for m in [*_TAG.finditer(text), *_SCRIPT.finditer(text)]:
         ok[m.start() : m.end()] = [True] * (m.end() - m.start())
     for m in _ENTITY.finditer(text):
         if all(_contentless(c) for c in html.unescape(m.group())):
