@@ -44,6 +44,7 @@ model: $(VENV)/.installed
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/languages_speed.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache
