@@ -14,6 +14,7 @@ from ._model import NarrativeModel
 from ._taxonomy import Taxonomy
 from .io import as_labelled
 from .model import fit_pipeline
+from .persistence import download_model, is_hub_spec
 
 __all__ = ["default_model_path", "load", "train"]
 
@@ -37,6 +38,12 @@ def default_model_path() -> Path:
 def load(path: str | Path | None = None) -> NarrativeModel:
     """Load a model directory; without a path, the embedded default model.
 
+    ``path`` may name a model on the Hugging Face Hub: ``"hf://owner/name"`` or
+    ``"hf://owner/name@revision"`` (a branch, tag or commit; needs ``pip install
+    'narratives[hub]'``). It is downloaded into huggingface_hub's cache (``HF_HUB_CACHE``; with
+    ``HF_HUB_OFFLINE=1`` only the cache is used) and loaded from there with the same checks as a
+    local directory (trusted types, manifest hash).
+
     Examples
     --------
     >>> import narratives
@@ -45,6 +52,8 @@ def load(path: str | Path | None = None) -> NarrativeModel:
     """
     if path is not None and not isinstance(path, (str, os.PathLike)):
         raise InputError(f"load() takes the path of a model directory, not {type(path).__name__}")
+    if path is not None and is_hub_spec(path):
+        path = download_model(path)
     return NarrativeModel.load(default_model_path() if path is None else path)
 
 

@@ -1,7 +1,7 @@
 """The ``narratives`` command line: each command parses options and calls one library function.
 
 Commands live in one module per group (``_train``, ``_tag``, ``_evaluate``, ``_inspect``,
-``_validate``); this module registers them in the order ``narratives --help`` lists them and maps
+``_validate``, ``_hub``); this module registers them in the order ``narratives --help`` lists them and maps
 errors to exit codes.
 """
 
@@ -30,6 +30,7 @@ from ._common import (
     out,
 )
 from ._evaluate import evaluate
+from ._hub import push
 from ._inspect import explain, info
 from ._tag import summarize, tag
 from ._train import train
@@ -48,7 +49,7 @@ __all__ = [  # the names cli/__init__ uses
     "out",
 ]
 
-for _command in (train, tag, summarize, evaluate, explain, info):
+for _command in (train, tag, summarize, evaluate, explain, info, push):
     app.command()(_command)
 
 
