@@ -68,7 +68,8 @@ def test_a_language_threshold_is_tuned_on_that_languages_rows_only(monkeypatch):
     monkeypatch.setattr(mod, "_best_threshold", spy)
     _fit()
     assert 200 in seen  # the Russian rows alone (fine and family labels)
-    assert 500 in seen  # all rows, for the shared thresholds
+    assert 300 in seen  # the English rows alone: Russian rows do not pull the shared thresholds
+    assert 500 not in seen
 
 
 def test_labels_with_few_positives_in_a_language_keep_the_shared_threshold():

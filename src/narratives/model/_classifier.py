@@ -194,8 +194,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             on its own rows' out-of-fold scores (``language_thresholds_``; labels with fewer than
             :data:`MIN_LANGUAGE_POSITIVES` positives in it keep the shared threshold): scores
             are not calibrated alike across languages that have different amounts of training
-            text. The shared ``thresholds_`` (tuned on all rows, capped by the open-world rows)
-            serve every other language.
+            text. The shared ``thresholds_`` (tuned on the rows of the other languages, capped by
+            the open-world rows) serve every other language.
         """
         tax = _as_taxonomy(self.taxonomy)
         self.fine_labels_ = tax.fine_labels
@@ -225,7 +225,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             oof = oof_sigmoid(self, X, Y, groups if has_oof else None, has_oof)
         elif has_oof:
             oof = self._oof(X, Y, groups)
-        thresholds, oof_f1 = self._tuned_thresholds(oof, Y)
+        # Languages with thresholds of their own do not pull the shared ones (see _own_languages).
+        own, shared_rows = self._own_languages(languages, open_world, Y.shape[0])
+        thresholds, oof_f1 = self._tuned_thresholds(oof, Y, shared_rows)
         labels = self.fine_labels_ + self.coarse_labels_
         n_lab = len(labels)
         self.negatives_ = None
@@ -240,7 +242,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = {
             lab: float(t) for lab, t in zip(labels, thresholds[:n_lab], strict=True)
         }
-        self.language_thresholds_ = self._language_thresholds(oof, Y, languages, open_world)
+        self.language_thresholds_ = self._language_thresholds(oof, Y, languages, own)
         self.support_ = {lab: int(n) for lab, n in zip(labels, n_pos[:n_lab], strict=True)}
         self.decision_ = {"none_gate": None, "scale": 1.0, "top1": False, "objective": "label_f1"}
         if oof is not None and self.threshold_objective in ("auto", "samples_f1"):
@@ -276,13 +278,16 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _tuned_thresholds(
-        self, oof: np.ndarray | None, Y: np.ndarray
+        self, oof: np.ndarray | None, Y: np.ndarray, rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Each label's threshold for F-beta on the out-of-fold scores, and that F-beta."""
+        """Each label's threshold for F-beta on the out-of-fold scores (of ``rows`` when some
+        are given), and that F-beta."""
         thresholds = np.full(Y.shape[1], self.default_threshold)
         oof_f1 = np.full(Y.shape[1], np.nan)
         if oof is None:
             return thresholds, oof_f1
+        if rows is not None and rows.any():
+            oof, Y = oof[rows], Y[rows]
         for j in np.flatnonzero(Y.sum(axis=0) >= 2):
             thresholds[j], oof_f1[j] = _best_threshold(
                 oof[:, j],
@@ -293,18 +298,30 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             )
         return thresholds, oof_f1
 
+    @staticmethod
+    def _own_languages(
+        languages: Any, open_world: Any, n: int
+    ) -> tuple[set[str], np.ndarray | None]:
+        """Languages that get thresholds of their own (those without ``open_world`` rows), and
+        the rows of the other languages (None: no language has its own)."""
+        if languages is None:
+            return set(), None
+        langs = np.asarray(languages, dtype=object)
+        if len(langs) != n:
+            raise InputError(f"languages has {len(langs)} rows for {n} texts")
+        shared = set() if open_world is None else set(langs[np.asarray(open_world, dtype=bool)])
+        own = set(langs) - shared
+        return own, (~np.isin(langs, list(own)) if own else None)
+
     def _language_thresholds(
-        self, oof: np.ndarray | None, Y: np.ndarray, languages: Any, open_world: Any
+        self, oof: np.ndarray | None, Y: np.ndarray, languages: Any, own: set[str]
     ) -> dict[str, dict[str, float]]:
-        if oof is None or languages is None:
+        if oof is None or not own:
             return {}
         langs = np.asarray(languages, dtype=object)
-        if len(langs) != Y.shape[0]:
-            raise InputError(f"languages has {len(langs)} rows for {Y.shape[0]} texts")
-        shared = set() if open_world is None else set(langs[np.asarray(open_world, dtype=bool)])
         labels = self.fine_labels_ + self.coarse_labels_
         out = {}
-        for lang in sorted(set(langs) - shared):
+        for lang in sorted(own):
             rows = langs == lang
             own = {}
             for j, lab in enumerate(labels):
