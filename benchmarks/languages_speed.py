@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/languages_speed.py [--words 300000] [--repeats 3]
 
 For each language, on about ``--words`` whitespace-separated words of real or written text in that
-language (English: SemEval 2025 task 10 EN raw documents; Russian: the SemEval RU raw documents,
+language (a base of as many fresh words as the smallest language has, repeated: the same shape for
+every language) (English: SemEval 2025 task 10 EN raw documents; Russian: the SemEval RU raw documents,
 both read from ../shared; without ../shared, and always for Ukrainian, passages of the project's
 written corpus of that language joined ten to a document):
 
@@ -59,6 +60,17 @@ def texts_of(lang: str) -> tuple[list[str], str]:
     return docs, f"data/{CORPUS[lang]} passages joined ten to a document ({len(docs)} documents)"
 
 
+def _first_words(texts: list[str], n: int) -> list[str]:
+    """The first documents of ``texts`` holding about ``n`` words."""
+    out, total = [], 0
+    for t in texts:
+        if total >= n:
+            break
+        out.append(t)
+        total += len(t.split())
+    return out
+
+
 def bare_tokenizer(lang: str, texts: list[str]) -> float:
     import spacy
 
@@ -77,9 +89,15 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="narratives-lang-bench-"))
     corpora = {}
+    bases = {lang: texts_of(lang) for lang in CORPUS}
+    # The same shape for every language: a base of as many fresh words as the smallest one has,
+    # repeated to about --words (caches of distinct words warm up alike in every language).
+    floor = min(words(b) for b, _ in bases.values())
     try:
         for lang in CORPUS:
-            base, source = texts_of(lang)
+            base, source = bases[lang]
+            base = _first_words(base, floor)
+            source = f"{source}; the first {len(base)} documents, {words(base):,} words"
             replicas = max(1, round(args.words / max(words(base), 1)))
             path = tmp / f"{lang}.jsonl"
             write_corpus(path, base, replicas)
