@@ -31,6 +31,7 @@ from ._label_models import (
     _linear_form,
     _nanmean,
     _proba_one,
+    resolve_dual,
 )
 from ._open_world import cap_thresholds, negative_scores
 from ._stance import fit_stance_head, frame_stances, pair_matrix, stance_pairs
@@ -92,6 +93,15 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
     document_alpha : float, default=0.05
         Significance level of the length-aware document rule (used when the model has
         open-world negatives).
+    dual : bool or "auto", default=False
+        Formulation liblinear solves for the label models and the stance head (L2-penalised
+        logistic regression; scikit-learn's ``LogisticRegression(dual=...)``): ``False`` the
+        primal (trust-region Newton), ``True`` the dual (coordinate descent), ``"auto"`` the dual
+        when the training matrix has more features than rows (scikit-learn's advice: prefer the
+        primal when n_samples > n_features), decided once per matrix (label models: the whole
+        training matrix, folds included; stance head: its pair matrix). Both minimise the same
+        objective; they stop at different points within the solver's tolerance. Models saved
+        before this parameter get ``False`` (what they were trained with).
     threshold_objective : {"label_f1", "samples_f1", "auto"}, default="label_f1"
         ``label_f1`` tunes each label's threshold for its own F1. ``samples_f1`` then also tunes a
         gate on a "no label" model and threshold scales (fine and coarse) for per-text F1 (the
@@ -128,6 +138,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         threshold_beta: float = 1.0,
         open_world_fpr: float | None = None,
         document_alpha: float = 0.05,
+        dual: bool | str = False,
     ):
         self.taxonomy = taxonomy
         self.C = C
@@ -145,6 +156,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_beta = threshold_beta
         self.open_world_fpr = open_world_fpr
         self.document_alpha = document_alpha
+        self.dual = dual
 
     # ------------------------------------------------------------------ fitting
     def _base(self) -> LogisticRegression:
@@ -152,6 +164,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             C=self.C,
             class_weight=self.class_weight,
             solver="liblinear",
+            dual=getattr(self, "dual_", False),
             max_iter=2000,
             random_state=self.random_state,
         )
@@ -214,6 +227,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         Y = np.hstack([Yf, Yc, Yn])
         X = sp.csr_matrix(X)
         self.n_features_in_ = X.shape[1]
+        self.dual_ = resolve_dual(self.dual, X.shape)
         self.estimators_ = self._fit_all(X, Y)
         n_pos = Y.sum(axis=0)
 
@@ -259,7 +273,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
             if len(target) >= 4 and len(set(target.tolist())) == 2:
                 nf = len(self.fine_labels_)
                 self.stance_estimator_ = fit_stance_head(
-                    X, rows, cols, target, nf, self.stance_C, self.random_state
+                    X, rows, cols, target, nf, self.stance_C, self.random_state, self.dual
                 )
                 if oof is not None:
                     g = None if groups is None else np.asarray(groups)[rows]
@@ -448,11 +462,18 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         if min(np.bincount(y, minlength=2)) < 2:
             return None
         correct = 0
+        dual = resolve_dual(self.dual, X.shape)
         for tr, te in self._folds(X.shape[0], groups):
             if len(set(y[tr])) < 2:
                 continue
             est = LogisticRegression(
-                C=self.stance_C, class_weight="balanced", solver="liblinear", max_iter=2000
+                C=self.stance_C,
+                class_weight="balanced",
+                solver="liblinear",
+                dual=dual,
+                max_iter=2000,
+                # liblinear's dual solver visits the rows in a random order; the primal uses none.
+                random_state=self.random_state,
             ).fit(X[tr], y[tr])
             correct += int((est.predict(X[te]) == y[te]).sum())
         return round(correct / len(y), 4)
@@ -580,7 +601,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Parameters added after a model was saved take their defaults (same behaviour).
-        for name, default in (("open_world_fpr", None), ("document_alpha", 0.05)):
+        for name, default in (("open_world_fpr", None), ("document_alpha", 0.05), ("dual", False)):
             state.setdefault(name, default)
         if "thresholds_" in state:
             state.setdefault("language_thresholds_", {})

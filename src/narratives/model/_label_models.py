@@ -72,6 +72,17 @@ def _best_threshold(
     return float(np.clip(t, floor, ceiling)), float(f1[best])
 
 
+def resolve_dual(dual: Any, shape: tuple[int, int]) -> bool:
+    """liblinear's formulation for a training matrix of ``shape``: ``dual`` itself when a bool,
+    and for ``"auto"`` the dual when there are more features than rows (scikit-learn: "prefer
+    dual=False when n_samples > n_features")."""
+    if isinstance(dual, (bool, np.bool_)):
+        return bool(dual)
+    if dual == "auto":
+        return bool(shape[1] > shape[0])
+    raise InputError(f"dual must be True, False or 'auto', not {dual!r}")
+
+
 # Calibration methods done by refitting inside CalibratedClassifierCV (the v1 scheme); the
 # default ``oof_sigmoid`` fits Platt's sigmoid on the threshold folds' out-of-fold decisions.
 _CV_CALIBRATION = ("sigmoid", "isotonic")

@@ -18,6 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
+from ._label_models import resolve_dual
+
 __all__ = ["frame_stances", "overall_stance", "stance_pairs"]
 
 STANCE_VALUES = ("promotes", "reports")
@@ -55,11 +57,20 @@ def fit_stance_head(
     n_labels: int,
     C: float,
     seed: int,
+    dual: bool | str = False,
 ) -> LogisticRegression:
+    """The stance head: a logistic regression on :func:`pair_matrix` (``dual`` as
+    :class:`~narratives.model.NarrativeClassifier`'s, decided on the pair matrix's shape)."""
+    P = pair_matrix(X, rows, cols, n_labels)
     est = LogisticRegression(
-        C=C, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=seed
+        C=C,
+        class_weight="balanced",
+        solver="liblinear",
+        dual=resolve_dual(dual, P.shape),
+        max_iter=2000,
+        random_state=seed,
     )
-    return est.fit(pair_matrix(X, rows, cols, n_labels), target)
+    return est.fit(P, target)
 
 
 def frame_stances(
