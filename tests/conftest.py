@@ -108,3 +108,72 @@ def semeval_dir() -> Path:
     if not (SHARED / "train" / "raw-documents").is_dir():
         pytest.skip("../shared SemEval data not present")
     return SHARED
+
+
+#: A tiny SemEval-2025 Task 10 folder written for the tests (not real data): textbook sentences
+#: for four of the default model's frames, labelled with the SemEval subnarratives the default
+#: taxonomy's crosswalk maps those frames to, plus a neutral, a climate and a missed document.
+#: (file, text, narratives, subnarratives)
+TINY_SEMEVAL = [
+    (
+        "EN_UA_1.txt",
+        "Ukraine is an artificial state created by Lenin; it never existed before the Bolsheviks "
+        "drew its borders.",
+        "URW: Discrediting Ukraine",
+        "URW: Discrediting Ukraine: Rewriting Ukraine's history",
+    ),
+    (
+        "EN_UA_2.txt",
+        "The Kyiv regime is run by neo-Nazis who worship Bandera, and Ukraine's army is full of "
+        "Nazi battalions.",
+        "URW: Discrediting Ukraine",
+        "URW: Discrediting Ukraine: Ukraine is associated with nazism",
+    ),
+    (
+        "EN_UA_3.txt",
+        "NATO expansion forced Russia to defend itself; the special operation is pure self-defence "
+        "against Western aggression.",
+        "URW: Russia is the Victim",
+        "URW: Russia is the Victim: Russia actions in Ukraine are only self-defence",
+    ),
+    (
+        "EN_UA_4.txt",
+        "Russia will strike Poland with nuclear weapons if it keeps arming Ukraine, warned the "
+        "Kremlin, and WWIII is near.",
+        "URW: Amplifying war-related fears",
+        "URW: Amplifying war-related fears: There is a real possibility that nuclear weapons "
+        "will be employed",
+    ),
+    (
+        "EN_UA_5.txt",
+        "The city council of Kyiv approved a new budget for public transport and school repairs.",
+        "Other",
+        "Other",
+    ),
+    (
+        "EN_CC_6.txt",
+        "Climate activists are hypocrites who fly private jets to conferences.",
+        "CC: Criticism of climate movement",
+        "CC: Criticism of climate movement: Ad hominem attacks on key activists",
+    ),
+    (
+        "EN_UA_7.txt",
+        "Farmers in Ukraine started the spring sowing early this year.",
+        "URW: Discrediting Ukraine",
+        "URW: Discrediting Ukraine: Ukraine is a puppet of the West",
+    ),
+]
+
+
+@pytest.fixture
+def tiny_semeval(tmp_path) -> Path:
+    """:data:`TINY_SEMEVAL` as a SemEval folder (raw-documents/ + subtask-2-annotations.txt)."""
+    folder = tmp_path / "semeval"
+    (folder / "raw-documents").mkdir(parents=True)
+    for name, text, _, _ in TINY_SEMEVAL:
+        (folder / "raw-documents" / name).write_text(text, encoding="utf-8")
+    (folder / "subtask-2-annotations.txt").write_text(
+        "".join(f"{name}\t{narr}\t{sub}\n" for name, _, narr, sub in TINY_SEMEVAL),
+        encoding="utf-8",
+    )
+    return folder

@@ -188,13 +188,17 @@ def test_semeval_files_with_labels_the_system_never_predicts(tmp_path):
 
 
 def test_semeval_folder_gold_unknown_to_the_model(eval_model, tmp_path):
+    """Data that shares labels with the model is scored without a crosswalk: its other labels
+    count as misses. (Data sharing none goes through a crosswalk: test_crosswalk.py.)"""
     folder = _write_semeval(tmp_path / "semeval", [
         ("EN_1.txt", "Lenin invented Ukraine; it is an artificial state.", "URW: Discrediting Ukraine", "URW: Discrediting Ukraine: Rewriting Ukraine's history"),
         ("EN_2.txt", "A Riga bakery won a prize for its rye bread.", "Other", "Other"),
         ("EN_3.txt", "The climate agenda is a hoax pushed by elites.", "CC: Criticism of climate movement", "CC: Criticism of climate movement: Other"),
         ("EN_4.txt", "Trams in Vilnius ran late after a snowstorm.", "Other", "Other"),
+        ("EN_5.txt", "Moldova is a fake country that owes its existence to Moscow.", "sovereignty", "artificial_state"),
     ])  # fmt: skip
     res = narratives.evaluate(eval_model, folder, fmt="semeval", n_bootstrap=50)
+    assert "crosswalk" not in res
     unknown = res["data"]["unknown_gold_labels"]
     assert set(unknown) == {
         "URW: Discrediting Ukraine: Rewriting Ukraine's history",
@@ -204,8 +208,10 @@ def test_semeval_folder_gold_unknown_to_the_model(eval_model, tmp_path):
     pred = model_predictions(
         eval_model, [p.read_text() for p in sorted((folder / "raw-documents").iterdir())]
     ).fine
-    # every gold label is unknown to the model: only "Other" documents predicted as nothing score
-    expected = np.mean([0.0, float(not pred[1]), 0.0, float(not pred[3])])
+    # the unknown gold labels are misses: those documents score 0
+    last = set(pred[4])
+    f1_last = 2 * ("artificial_state" in last) / (1 + len(last))
+    expected = np.mean([0.0, float(not pred[1]), 0.0, float(not pred[3]), f1_last])
     assert res["f1_samples_fine"] == pytest.approx(expected)
     for lab in unknown:
         assert (

@@ -14,9 +14,10 @@ from ._baselines import (
     SpacyBowBaseline,
 )
 from ._bootstrap import bootstrap_ci, level_stats, paired_bootstrap
+from ._crosswalk import Crosswalk
 from ._evaluate import DEFAULT_BASELINES, cross_validate, evaluate
 from ._folds import make_folds
-from ._format import with_ci
+from ._format import crosswalk_lines, with_ci
 from ._metrics import (
     average_precision,
     binarize,
@@ -53,6 +54,7 @@ __all__ = [
     "BASELINES",
     "DEFAULT_BASELINES",
     "CrossFittedThresholds",
+    "Crosswalk",
     "CueLexiconBaseline",
     "MajorityBaseline",
     "Predictions",
@@ -67,6 +69,7 @@ __all__ = [
     "comparison_rows",
     "cooccurrence",
     "cross_validate",
+    "crosswalk_lines",
     "evaluate",
     "expected_calibration_error",
     "f1_curve",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..io import as_labelled
 from ._analysis import _label_noise, _oof_rows, _plot_data, _select_errors
 from ._baselines import CrossFittedThresholds, make_baseline
 from ._bootstrap import LevelStats, bootstrap_ci, level_stats, paired_bootstrap
+from ._crosswalk import Crosswalk, CrosswalkedModel, crosswalk_summary, crosswalk_taxonomy
 from ._folds import make_folds
 from ._metrics import binarize, label_space, normalise_sets
 from ._scoring import Level, _score, gold_coarse
@@ -61,6 +63,7 @@ def evaluate(
     text_column: str = "text",
     id_column: str | None = None,
     progress: bool | None = None,
+    crosswalk: Crosswalk | str | Path | Mapping[str, Any] | bool | None = None,
 ) -> dict[str, Any]:
     """Score ``model`` on labelled ``data``, or cross-validate the pipeline with ``cv`` folds.
 
@@ -96,6 +99,12 @@ def evaluate(
         A progress bar (``tqdm.auto``) with one step per system trained and scored in each fold,
         described as ``fold 2/5: narratives``. Default: shown in an interactive session (Jupyter,
         a terminal), not in scripts whose output goes to a file.
+    crosswalk : Crosswalk, path, mapping or bool, optional
+        Holdout only: score the model's document-level frames as the data's labels they map to
+        (a YAML file or mapping frame -> [labels], see :class:`Crosswalk`). Default (``None``):
+        the taxonomy's own crosswalk (the default taxonomy's ``semeval:`` lists) when the data's
+        labels share none with the model's; ``False``: never. Labels no frame maps to are left
+        out of every score and listed under ``crosswalk`` in the result.
 
     Returns
     -------
@@ -105,7 +114,8 @@ def evaluate(
         ``per_label_fine``, ``stance_accuracy``), ``ci`` (bootstrap intervals), ``systems`` (every
         system's metrics, intervals and speed), ``comparison`` (paired bootstrap, model minus each
         baseline), ``threshold_tuning``, ``errors``, ``label_noise``, ``plots`` (curve data),
-        ``data``, ``protocol`` and ``oof_predictions``.
+        ``data``, ``protocol`` and ``oof_predictions``; with a crosswalk, ``crosswalk`` (source,
+        covered and not covered labels, micro precision and recall).
     """
     ld = as_labelled(data, fmt, text_column, id_column)
     df = ld.frame.reset_index(drop=True)
@@ -127,6 +137,10 @@ def evaluate(
     texts = df["text"].tolist()
     n = len(texts)
     if cv:
+        if crosswalk not in (None, False):
+            raise InputError(
+                "a crosswalk scores a trained model; it does not apply to cross-validation"
+            )
         if isinstance(taxonomy, (str, Path)):
             taxonomy = Taxonomy.load(taxonomy)
         tax = taxonomy or ld.taxonomy or Taxonomy.default()
@@ -139,6 +153,7 @@ def evaluate(
         )
         ginfo["group_column"] = group_column
         mode = "cross-validation"
+        walk = None
     else:
         if model is None:
             raise InputError("evaluate needs a model, or cv=K to cross-validate")
@@ -148,11 +163,25 @@ def evaluate(
         group = np.arange(n)
         ginfo = {}
         mode = "holdout"
-    none = tax.none_label
+        walk = _holdout_crosswalk(tax, ld, df["frames"], crosswalk)
     # "no label" in the data (e.g. SemEval's Other) and in the model's taxonomy
-    nones = {none} | ({ld.taxonomy.none_label} if ld.taxonomy is not None else set())
+    nones = {tax.none_label} | ({ld.taxonomy.none_label} if ld.taxonomy is not None else set())
     gold_f = normalise_sets(df["frames"], nones)
     families = normalise_sets(df["families"], nones) if "families" in df.columns else None
+    not_covered: Counter[str] = Counter()
+    if walk is not None:
+        data_none = ld.taxonomy.none_label if ld.taxonomy is not None else tax.none_label
+        data_labels = label_space(ld.taxonomy.fine_labels if ld.taxonomy else [], gold_f)
+        tax = crosswalk_taxonomy(walk, data_labels, ld.taxonomy, data_none)
+        systems = [CrosswalkedModel(model, walk, tax)]
+        covered = set(tax.fine_labels)
+        not_covered.update({lab: 0 for lab in data_labels if lab not in covered})
+        not_covered.update(x for s in gold_f for x in s if x not in covered)
+        gold_f = [[x for x in s if x in covered] for s in gold_f]
+        if families is not None:
+            fams = set(tax.coarse_labels)
+            families = [[c for c in s if c in fams] for s in families]
+    none = tax.none_label
     gold_c = gold_coarse(gold_f, families, tax)
     gold_stance = (
         df["stance"].tolist() if "stance" in df.columns and df["stance"].notna().any() else None
@@ -296,10 +325,54 @@ def evaluate(
             ids, fold, group, gold_f, gold_c, gold_stance, outputs, systems, tax
         ),
     }
+    if walk is not None:
+        result["crosswalk"] = {
+            "model_taxonomy": model.taxonomy.name,
+            **crosswalk_summary(walk, tax, dict(not_covered), gold_f, ours.fine),
+        }
+        result["protocol"]["label_space"] = (
+            "the data's labels the crosswalk covers (a predicted frame counts as every label it maps "
+            "to); gold labels it does not cover are left out; the none label is scored separately"
+        )
     if cv:
         result["cv_folds"] = int(cv)
     result["n_rejected"] = len(ld.rejects)
     return result
+
+
+def _holdout_crosswalk(
+    model_tax: Taxonomy, ld: Any, frames: Any, crosswalk: Any
+) -> Crosswalk | None:
+    """The crosswalk to score a trained model with: the one given, else the taxonomy's own when
+    the data's labels share none with the model's; None to score the model's labels as they are."""
+    nones = {model_tax.none_label} | (
+        {ld.taxonomy.none_label} if ld.taxonomy is not None else set()
+    )
+    data_labels = set(ld.taxonomy.fine_labels if ld.taxonomy is not None else ()) | {
+        x for s in normalise_sets(frames, nones) for x in s
+    }
+    walk = None
+    if isinstance(crosswalk, Crosswalk):
+        walk = crosswalk
+    elif isinstance(crosswalk, (str, Path)):
+        walk = Crosswalk.load(crosswalk, model_tax)
+    elif isinstance(crosswalk, Mapping):
+        walk = Crosswalk.from_mapping(crosswalk, model_tax)
+    if walk is not None:
+        if not data_labels & set(walk.labels):
+            raise InputError(f"crosswalk {walk.source} maps no frame to any of the data's labels")
+        return walk
+    if not data_labels or data_labels & set(model_tax.fine_labels):
+        return None
+    auto = Crosswalk.from_taxonomy(model_tax) if crosswalk is not False else None
+    if auto is not None and data_labels & set(auto.labels):
+        log.info("the data's labels are not the model's: scoring through the %s", auto.source)
+        return auto
+    raise InputError(
+        f"the data's labels share none with the model's (taxonomy {model_tax.name!r})"
+        + (" and the crosswalk is off" if crosswalk is False else " and no crosswalk maps them")
+        + ": give one (frame -> [labels], --crosswalk FILE)"
+    )
 
 
 def cross_validate(

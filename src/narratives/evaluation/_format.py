@@ -48,6 +48,28 @@ def strip_texts(result: dict[str, Any]) -> dict[str, Any]:
     return res
 
 
+def crosswalk_lines(result: dict[str, Any]) -> list[str]:
+    """Plain sentences on the crosswalk an evaluation went through (none without one): shared by
+    the reports and the command line."""
+    cw = result.get("crosswalk")
+    if not cw:
+        return []
+    m, left = cw["micro"], cw["not_covered_gold"]
+    return [
+        f"crosswalk: the model's frames ({cw['model_taxonomy']}) scored as the data's labels through "
+        f"{cw['source']}, at document level; approximate, frames and labels are not the same concepts",
+        f"crosswalk covers {len(cw['covered_labels'])} labels: " + "; ".join(cw["covered_labels"]),
+        f"not covered, left out of every score: {_n(len(left), 'label')} "
+        f"({_n(sum(left.values()), 'gold label')})" + (": " + "; ".join(left) if left else ""),
+        f"crosswalked micro precision {_fmt(m['precision'])}, recall {_fmt(m['recall'])} "
+        f"({_n(m['tp'], 'hit')}, {_n(m['fp'], 'false alarm')}, {_n(m['fn'], 'miss', 'misses')})",
+    ]
+
+
+def _n(k: int, one: str, many: str | None = None) -> str:
+    return f"{k} {one if k == 1 else many or one + 's'}"
+
+
 def _fmt(v: Any, digits: int = 3) -> str:
     if v is None:
         return "n/a"

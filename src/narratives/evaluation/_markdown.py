@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ._format import HEADLINE, PLOT_TITLES, SHORT, _fmt, _system_order, comparison_rows, with_ci
+from ._format import (
+    HEADLINE,
+    PLOT_TITLES,
+    SHORT,
+    _fmt,
+    _system_order,
+    comparison_rows,
+    crosswalk_lines,
+    with_ci,
+)
 
 
 def _md_table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
@@ -131,6 +140,7 @@ def _protocol_lines(result: dict[str, Any]) -> list[str]:
             f"- {len(d['unknown_gold_labels'])} gold labels are unknown to the taxonomy and count as misses"
         )
     lines.append("- label space: " + str(p.get("label_space", "")))
+    lines += [f"- {line}" for line in crosswalk_lines(result)]
     for name in _system_order(result):
         info = result["systems"][name].get("info", {})
         lines.append(
