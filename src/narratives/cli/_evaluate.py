@@ -86,10 +86,33 @@ def evaluate(
             help="Also score this model (e.g. the base of train --base; 'default': the embedded one) and compare, paired, on the same data (written to comparison.json).",
         ),
     ] = None,
+    crosswalk: Annotated[
+        Path | None,
+        typer.Option(
+            "--crosswalk",
+            help="YAML mapping frame -> [labels]: score the model's frames as the data's labels they map to, at document level. Default: the taxonomy's own crosswalk (e.g. to SemEval) when the data's labels are not the model's.",
+        ),
+    ] = None,
+    no_crosswalk: Annotated[
+        bool,
+        typer.Option("--no-crosswalk", help="Never score through the taxonomy's crosswalk."),
+    ] = False,
 ) -> None:
     """Score a model on labelled data, or cross-validate it against baselines, and write a report."""
     from .. import evaluate as evaluate_fn
-    from ..evaluation import comparison_markdown, comparison_rows, with_ci, write_report
+    from ..evaluation import (
+        comparison_markdown,
+        comparison_rows,
+        crosswalk_lines,
+        with_ci,
+        write_report,
+    )
+
+    if crosswalk is not None and no_crosswalk:
+        raise typer.BadParameter(
+            "--crosswalk and --no-crosswalk cannot be combined", param_hint="'--crosswalk'"
+        )
+    walk = False if no_crosswalk else crosswalk
 
     names = (
         []
@@ -111,6 +134,7 @@ def evaluate(
         text_column=text_column,
         id_column=id_column,
         progress=False if is_quiet() else None,
+        crosswalk=walk,
     )
     paths = write_report(res, output, include_texts=texts)
     p = res["protocol"]
@@ -166,6 +190,8 @@ def evaluate(
                 else f"{r['predict_docs_per_second']:.0f}",
             )
         out.print(t)
+    for line in crosswalk_lines(res):
+        out.print(line, markup=False, highlight=False)
     g = res["threshold_tuning"]["summary"]["gain"]
     out.print(
         f"per-label thresholds ({res['threshold_tuning']['objective']}) vs 0.5: macro F1 {g['f1_macro']:+.3f}, "
@@ -186,6 +212,7 @@ def evaluate(
             n_bootstrap=bootstrap,
             text_column=text_column,
             id_column=id_column,
+            crosswalk=walk,
         )
         compare_models(
             res,
