@@ -132,13 +132,16 @@ def semeval_part(model) -> dict | None:
     folder = SHARED / "semeval2025-task10-en" / "train"
     if not folder.is_dir():
         return None
+    from narratives.evaluation import Crosswalk
     from narratives.io import read_semeval
 
     data = read_semeval(folder).frame
     tagged = model.tag(data[["id", "text"]], unit="document")
     pred = dict(zip(data["id"], frame_stances(tagged, model.taxonomy.none_label), strict=True))
     gold = dict(zip(data["id"], data["frames"], strict=True))
-    walk = {f.id: set(f.semeval) for f in model.taxonomy.frames if f.semeval}
+    # The taxonomy's frame -> SemEval crosswalk, as `narratives evaluate` reads it; scored here in
+    # frame space (a gold document has every frame that maps to one of its labels).
+    walk = Crosswalk.from_taxonomy(model.taxonomy) or Crosswalk({})
 
     def share(ids, test):
         return _r(sum(test(pred[i]) for i in ids) / max(len(ids), 1))
@@ -149,8 +152,8 @@ def semeval_part(model) -> dict | None:
     tp = fp = fn = 0
     per = defaultdict(lambda: [0, 0, 0])
     for i in ua:
-        g = {f for f, subs in walk.items() if subs & set(gold[i])}
-        p = {f for f in pred[i] if f in walk}
+        g = set(walk.frames_of(gold[i]))
+        p = {f for f in pred[i] if f in walk.mapping}
         for f in g | p:
             k = 0 if f in g and f in p else 1 if f in p else 2
             per[f][k] += 1
@@ -164,7 +167,7 @@ def semeval_part(model) -> dict | None:
         "cc_given_a_frame": share(cc, bool),
         "cc_given_a_promoting_frame": share(cc, lambda d: "promotes" in d.values()),
         "ua_crosswalk_micro": _prf(tp, fp, fn),
-        "ua_crosswalk_per_frame": {f: _prf(*per[f]) for f in sorted(walk)},
+        "ua_crosswalk_per_frame": {f: _prf(*per[f]) for f in sorted(walk.mapping)},
     }
 
 
