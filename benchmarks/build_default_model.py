@@ -331,6 +331,11 @@ def card_extra(r: dict) -> str:
         ]
         for f, feats in r["top_features"].items():
             lines.append(f"| {f} | {', '.join(f'`{x}`' for x in feats)} |")
+    for name in ("language_rounds.md", "cross_lingual.md", "languages_speed.md"):
+        extra = ROOT / "benchmarks" / "results" / name
+        if extra.is_file():
+            text = extra.read_text(encoding="utf-8").strip()
+            lines += ["", "#" + text if text.startswith("# ") else text]
     real = ROOT / "benchmarks" / "results" / "real_text.md"
     if real.is_file():
         lines += ["", real.read_text(encoding="utf-8").strip()]

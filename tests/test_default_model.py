@@ -66,8 +66,13 @@ def test_manifest_records_test_metrics(model):
     tm = model.manifest["test_metrics"]
     # The held-out split is drawn over the written corpus (data/real has its own split).
     n_corpus = tm.get("n_train_corpus", tm["n_train"])
-    assert tm["n_test"] >= 0.2 * (tm["n_test"] + n_corpus)
+    # n_test counts the English held-out passages; with several corpora, every language's count.
+    by_lang = tm.get("test_by_language") or {"en": {"n": tm["n_test"]}}
+    n_test = sum(v["n"] for v in by_lang.values())
+    assert n_test >= 0.2 * (n_test + n_corpus)
     assert tm["test_stance_accuracy_framed"] >= 0.85
+    for lang, v in by_lang.items():
+        assert v["stance_accuracy_framed"] >= 0.80, lang
 
 
 def _neutral_actor_topic():
@@ -77,7 +82,7 @@ def _neutral_actor_topic():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known failure of the current default model: 9 of these 41 neutral sentences still "
+    reason="known failure of the current default model: 8 of these 41 neutral sentences still "
     "cross their frame's threshold (aid deliveries, WWII history, war-crimes investigations, "
     "Soviet border history, language-law news); see models/FAILURE_MODES.md",
 )
