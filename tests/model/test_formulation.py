@@ -107,6 +107,7 @@ def test_primal_and_dual_give_close_probabilities(corpus, primal, dual):
 
 
 def test_the_parameter_round_trips(tmp_path, tiny_df):
+    assert NarrativeClassifier().get_params()["dual"] == "auto"  # new models
     clf = NarrativeClassifier(dual="auto")
     assert clf.get_params()["dual"] == "auto"
     assert clone(clf).dual == "auto"
@@ -146,8 +147,8 @@ def test_classifiers_saved_before_the_parameter_decide_identically(corpus, prima
 
 
 def test_classifiers_saved_before_the_parameter_refit_with_the_primal(corpus, primal):
-    """Retraining from an old model's parameters (``train --base``) keeps its formulation,
-    whatever the default for new models."""
+    """Retraining from an old model's parameters (``train --base``) keeps its formulation, not
+    the default of new models (``"auto"``: the dual on text)."""
     X, df, test = corpus
     train = ~test
     refit = clone(_as_saved_before_the_parameter(primal)).fit(
