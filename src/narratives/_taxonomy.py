@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ._exceptions import TaxonomyError
+from ._internal.yamlfile import read_yaml
 
 __all__ = ["Frame", "Taxonomy"]
 
@@ -196,16 +197,7 @@ class Taxonomy:
     @classmethod
     def load(cls, path: str | Path) -> Taxonomy:
         """Read a taxonomy from a YAML or JSON file."""
-        path = Path(path)
-        if not path.is_file():
-            raise TaxonomyError(f"taxonomy file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise TaxonomyError(
-                f"cannot parse taxonomy file {path}: {exc}".splitlines()[0]
-            ) from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_yaml(path, TaxonomyError, "taxonomy file"))
 
     @classmethod
     def default(cls) -> Taxonomy:

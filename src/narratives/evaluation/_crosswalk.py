@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from .._exceptions import InputError
+from .._internal.yamlfile import read_yaml
 from .._taxonomy import Frame, Taxonomy
 from ._systems import FixedModel, Predictions, model_predictions
 
@@ -93,13 +93,7 @@ class Crosswalk:
     @classmethod
     def load(cls, path: str | Path, taxonomy: Taxonomy) -> Crosswalk:
         """Read a YAML (or JSON) crosswalk file: ``frame: [label, ...]``, see :meth:`from_mapping`."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"crosswalk file not found: {path}")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot parse crosswalk {path}: {exc}".splitlines()[0]) from None
+        data = read_yaml(path, InputError, "crosswalk file")
         return cls.from_mapping(data, taxonomy, str(path))
 
 
