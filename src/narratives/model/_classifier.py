@@ -373,14 +373,25 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
                         out[rows, j] = table[lab]
         return out
 
+    def _own_rows(self, languages: Sequence[str] | None, n: int) -> np.ndarray | None:
+        """:meth:`threshold_rows` when some row's language has thresholds of its own (and the
+        decision is per label), else None: every row uses the shared ``thresholds_``."""
+        own = getattr(self, "language_thresholds_", None)
+        if languages is None or not own or "coarse_scale" in self.decision_:
+            return None
+        if not set(own).intersection(languages):
+            return None
+        return self.threshold_rows(languages, n)
+
     def _apply(
-        self, P: np.ndarray, decision: dict[str, Any], languages: Sequence[str] | None = None
+        self, P: np.ndarray, decision: dict[str, Any], rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """0/1 fine and coarse decisions from probabilities (fine, coarse, none columns)."""
+        """0/1 fine and coarse decisions from probabilities (fine, coarse, none columns);
+        ``rows``: per-row thresholds (:meth:`_own_rows`) instead of the shared ones."""
         nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
         thr = np.array([self.thresholds_[lab] for lab in self.fine_labels_ + self.coarse_labels_])
-        if languages is not None and "coarse_scale" not in decision:
-            thr = self.threshold_rows(languages, P.shape[0])
+        if rows is not None:
+            thr = rows
         if "coarse_scale" in decision:  # tuned by model._hierarchy (document-level models)
             return apply_decision(P, thr, decision, self._decision_shape())
         thr = np.minimum(thr * decision["scale"], 0.99)
@@ -554,16 +565,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "estimators_")
         P, S = self._scores(X)
         nf, nc = len(self.fine_labels_), len(self.coarse_labels_)
-        fine, coarse = self._apply(P, self.decision_, languages)
-        own = getattr(self, "language_thresholds_", None)
-        thresholds = (
-            self.threshold_rows(languages, P.shape[0])[:, :nf]
-            if languages is not None
-            and own
-            and set(own).intersection(languages)
-            and "coarse_scale" not in self.decision_
-            else None
-        )
+        rows = self._own_rows(languages, P.shape[0])
+        fine, coarse = self._apply(P, self.decision_, rows)
+        thresholds = None if rows is None else rows[:, :nf]
         frames = _label_lists(fine, self.fine_labels_, self.none_label_)
         families = _label_lists(coarse, self.coarse_labels_, self.none_label_)
         if S is None:
