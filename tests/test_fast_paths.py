@@ -24,7 +24,7 @@ from narratives._internal.schema import PASSAGE_COLUMNS
 from narratives._rows import build_rows
 from narratives._taxonomy import Taxonomy
 from narratives.features._features import _char_wb_transform, _fast_word_path, _word_transform
-from narratives.io._readers import _count_lines
+from narratives.io._sizes import _count_lines
 from narratives.model import Decision
 from narratives.model._classifier import _proba_one
 from narratives.model._stance import pair_matrix

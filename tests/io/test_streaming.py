@@ -114,7 +114,7 @@ def test_empty_parquet_output_has_the_schema(tmp_path):
 def test_line_count_across_block_boundaries(tmp_path):
     import random
 
-    from narratives.io._readers import _count_lines
+    from narratives.io._sizes import _count_lines
 
     rnd = random.Random(0)
     path = tmp_path / "x.jsonl"

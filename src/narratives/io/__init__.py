@@ -6,13 +6,12 @@ from ._readers import (
     FORMATS,
     Chunk,
     Reject,
-    count_rows,
     detect_format,
-    input_fingerprint,
     iter_chunks,
     read_all,
 )
 from ._semeval import semeval_frames
+from ._sizes import count_rows, input_fingerprint
 from ._training import LabelledData, as_labelled, read_labelled, read_semeval
 from ._writers import (
     check_output_path,
