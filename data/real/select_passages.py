@@ -15,7 +15,7 @@ the passage records as ``stratum``:
   (all of them are taken) and Kremlin passages that name only Russia or the CIS (readouts).
 - ``random``: a uniform sample of everything else (routine readouts, greetings, world news).
 
-Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR [--round2 N | --round3 | --round4 N]
+Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR [--round2 N | --round3 | --round4 N | --round5]
 """
 
 from __future__ import annotations
@@ -156,19 +156,32 @@ def second_round(shared: Path, taken: set[str], n: int, rng: random.Random) -> l
     return [{**r, "stratum": "cue2"} for r in _spread(cue, n, random.Random(2), "cue2", 10)]
 
 
-def third_round(shared: Path, labels: dict[str, dict], span: int = 4) -> list[dict]:
+def third_round(
+    shared: Path, labels: dict[str, dict], span: int = 4, around=None, stratum="neighbour"
+) -> list[dict]:
     """Round 3 (``neighbour``): frames cluster in the pages that discuss them (a Q&A on Ukraine
     runs over several passages), so round 3 takes the passages within ``span`` of every framed
-    passage of rounds 1-2 that are not annotated yet."""
+    passage of rounds 1-2 that are not annotated yet. Round 5 (``neighbour2``) does the same
+    around the framed passages of round 4 (``around``: the ids to look around)."""
     want = set()
     for pid, rec in labels.items():
-        if rec["frames"]:
+        if rec["frames"] and (around is None or pid in around):
             page, k = pid.rsplit("-", 1)
             want.update(f"{page}-{j:03d}" for j in range(int(k) - span, int(k) + span + 1))
     want -= set(labels)
     pages = {w.split("-")[1] for w in want}
     pool = kremlin_passages(shared, 10**6, 10**6, 10**6, 10**6, random.Random(0), pages=pages)
-    return [{**r, "stratum": "neighbour"} for r in sorted(pool, key=lambda r: r["id"]) if r["id"] in want]
+    return [{**r, "stratum": stratum} for r in sorted(pool, key=lambda r: r["id"]) if r["id"] in want]
+
+
+def rest_of_pages(shared: Path, labels: dict[str, dict], taken: set[str], min_framed: int = 2):
+    """Round 5 (``page``): the pages with at least ``min_framed`` framed passages hold most of
+    the frames of rounds 1-4 (20 pages, 72 of 117); round 5 annotates the rest of those pages."""
+    framed = Counter(i.split("-")[1] for i, r in labels.items() if r["frames"])
+    pages = {p for p, n in framed.items() if n >= min_framed}
+    pool = kremlin_passages(shared, 10**6, 10**6, 10**6, 10**6, random.Random(0), pages=pages)
+    skip = set(labels) | taken
+    return [{**r, "stratum": "page"} for r in pool if r["id"] not in skip]
 
 
 def fourth_round(shared: Path, taken: set[str], n: int, per_doc: int = 8) -> list[dict]:
@@ -216,7 +229,20 @@ def main(shared: str, out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    if "--round4" in sys.argv:
+    if "--round5" in sys.argv:
+        shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
+        here = Path(__file__).resolve().parent / "kremlin-en"
+        labels = {json.loads(x)["id"]: json.loads(x) for x in (here / "labels.jsonl").read_text().splitlines()}
+        passages = [json.loads(x) for x in (here / "passages.jsonl").read_text().splitlines()]
+        round4 = {p["id"] for p in passages if p["stratum"] == "model"}
+        recs = third_round(shared_p, labels, around=round4, stratum="neighbour2")
+        recs += rest_of_pages(shared_p, labels, {r["id"] for r in recs})
+        recs.sort(key=lambda r: r["id"])
+        with open(out / "kremlin_passages_round5.jsonl", "w") as fh:
+            for r in recs:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print("round 5", len(recs))
+    elif "--round4" in sys.argv:
         shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
         lab = Path(__file__).resolve().parent / "kremlin-en" / "passages.jsonl"
         taken = {json.loads(x)["id"] for x in lab.read_text().splitlines()}
