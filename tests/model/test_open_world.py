@@ -76,3 +76,17 @@ def test_one_passage_document_is_decided_like_a_passage(negatives):
     for s in np.linspace(0, 1, 41):
         P = np.array([[s, 0.0]])
         assert document_decisions(P, thr, negatives, alpha=0.05)[0] == (s >= thr[0])
+
+
+def test_binom_sf_equals_scipy_stats():
+    """The tail the document rule uses, without importing scipy.stats, is scipy.stats' own."""
+    from scipy.stats import binom
+
+    from narratives.model._open_world import binom_sf
+
+    rng = np.random.default_rng(0)
+    for n in [*range(1, 40), 100, 2000]:
+        ks = range(1, n + 1) if n < 40 else rng.integers(1, n + 1, 30)
+        for k in ks:
+            for q in [*rng.random(3), 1e-4, 0.5, 1.0]:
+                assert binom_sf(int(k) - 1, n, q) == float(binom.sf(k - 1, n, q))

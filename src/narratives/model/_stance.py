@@ -12,13 +12,13 @@ passage, from that stance for each of the passage's frames.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
 
-from ._label_models import resolve_dual
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 __all__ = ["frame_stances", "overall_stance", "stance_pairs"]
 
@@ -61,6 +61,11 @@ def fit_stance_head(
 ) -> LogisticRegression:
     """The stance head: a logistic regression on :func:`pair_matrix` (``dual`` as
     :class:`~narratives.model.NarrativeClassifier`'s, decided on the pair matrix's shape)."""
+    # scikit-learn only for fitting: tagging needs frame_stances and overall_stance alone.
+    from sklearn.linear_model import LogisticRegression
+
+    from ._label_models import resolve_dual
+
     P = pair_matrix(X, rows, cols, n_labels)
     est = LogisticRegression(
         C=C,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 __all__ = ["exact_key", "minhash", "near_duplicate_groups"]
 
@@ -34,6 +37,10 @@ def _shingles(text: str, k: int = 3) -> list[bytes]:
 
 def minhash(text: str, num_perm: int = NUM_PERM, seed: int = 1) -> MinHash:
     """MinHash of word 3-shingles."""
+    # datasketch (with the scipy.integrate it imports) only when near-duplicates are looked for:
+    # tagging without --dedup never needs it.
+    from datasketch import MinHash
+
     m = MinHash(num_perm=num_perm, seed=seed)
     m.update_batch(_shingles(text))
     return m
@@ -63,6 +70,8 @@ def near_duplicate_groups(texts: Sequence[str], threshold: float = 0.7) -> np.nd
         ri, rj = find(i), find(j)
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)
+
+    from datasketch import MinHashLSH
 
     by_key: dict[str, int] = {}
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
