@@ -17,7 +17,7 @@ import json
 import time
 from pathlib import Path
 
-from narratives.preprocessing import Preprocessor, _preprocessor
+from narratives.preprocessing import Preprocessor, _segmenter
 from narratives.preprocessing._normalize import _normalize, _repairs, normalize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,11 +76,11 @@ def main() -> None:
         sample = ts[:2000]
 
         def segment(fn, sample=sample, pre=pre):
-            _preprocessor.normalize = fn
+            _segmenter.normalize = fn
             try:
                 pre.segment(sample)
             finally:
-                _preprocessor.normalize = normalize
+                _segmenter.normalize = normalize
 
         t = best({"before": before, "after": normalize}, segment, max(3, args.repeats // 3))
         print(

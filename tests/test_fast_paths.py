@@ -23,14 +23,14 @@ from narratives import make_pipeline
 from narratives._internal.schema import PASSAGE_COLUMNS
 from narratives._rows import build_rows
 from narratives._taxonomy import Taxonomy
-from narratives.features._features import _char_wb_transform, _fast_word_path, _word_transform
+from narratives.features._transform import _char_wb_transform, _fast_word_path, _word_transform
 from narratives.io._sizes import _count_lines
 from narratives.model import Decision
 from narratives.model._classifier import _proba_one
 from narratives.model._stance import pair_matrix
 from narratives.preprocessing import _language, guess_language, normalize
 from narratives.preprocessing import _normalize as nz
-from narratives.preprocessing import _preprocessor as pp
+from narratives.preprocessing import _segmenter as pp
 from narratives.preprocessing._spacy import load_gazetteer
 
 N_FINE, N_COARSE = 94, 22

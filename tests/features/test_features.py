@@ -5,7 +5,7 @@ from sklearn.exceptions import NotFittedError
 
 from narratives import InputError
 from narratives.features import NarrativeFeatures
-from narratives.features._features import _char_wb_transform, _fast_word_path, _word_transform
+from narratives.features._transform import _char_wb_transform, _fast_word_path, _word_transform
 from narratives.preprocessing import Preprocessor
 
 

@@ -8,7 +8,7 @@ import narratives
 from narratives import InputError
 from narratives.cli._app import main as cli_main
 from narratives.preprocessing import Preprocessor
-from narratives.preprocessing import _preprocessor as pp
+from narratives.preprocessing import _segmenter as pp
 from narratives.preprocessing._normalize import normalize
 from narratives.preprocessing._spacy import LookupForms, build_nlp, token_form
 

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from narratives.preprocessing import Preprocessor
-from narratives.preprocessing import _preprocessor as pp
+from narratives.preprocessing import _segmenter as pp
 from narratives.preprocessing._spacy import LookupForms, build_nlp, token_form
 
 TRICKY = [

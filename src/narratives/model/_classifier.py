@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._exceptions import InputError
 from .._internal.vocab import STANCES
-from ..preprocessing._preprocessor import _as_taxonomy
+from ..preprocessing._units import _as_taxonomy
 from ._calibration import oof_sigmoid
 from ._decision import Decision
 from ._hierarchy import DecisionShape, apply_decision, tune_decision

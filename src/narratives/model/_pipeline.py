@@ -14,7 +14,7 @@ from ..features import NarrativeFeatures
 from ..preprocessing import Preprocessor, Processed
 from ..preprocessing._language import DOCUMENT_SAMPLE, document_language
 from ..preprocessing._normalize import normalize
-from ..preprocessing._preprocessor import _as_taxonomy
+from ..preprocessing._units import _as_taxonomy
 from ._classifier import NarrativeClassifier
 from ._decision import Decision
 
