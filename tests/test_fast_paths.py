@@ -26,7 +26,7 @@ from narratives._taxonomy import Taxonomy
 from narratives.features._transform import _char_wb_transform, _fast_word_path, _word_transform
 from narratives.io._sizes import _count_lines
 from narratives.model import Decision
-from narratives.model._classifier import _proba_one
+from narratives.model._deciding import _proba_one
 from narratives.model._stance import pair_matrix
 from narratives.preprocessing import _language, guess_language, normalize
 from narratives.preprocessing import _normalize as nz

@@ -117,7 +117,7 @@ def test_stacked_scores_equal_each_models_own(tiny_df, calibration):
     import scipy.sparse as sp
     from scipy.special import expit
 
-    from narratives.model._classifier import _proba_one
+    from narratives.model._deciding import _proba_one
     from narratives.model._stance import pair_matrix
 
     pipe = make_pipeline(classifier__threshold_cv=2, classifier__calibration=calibration)
@@ -147,7 +147,7 @@ def test_stacked_scores_equal_each_models_own(tiny_df, calibration):
 
 
 def test_label_lists():
-    from narratives.model._classifier import _label_lists
+    from narratives.model._deciding import _label_lists
 
     D = np.array([[1, 0, 1], [0, 0, 0], [1, 0, 1], [0, 1, 0]], dtype=np.int8)
     out = _label_lists(D, ["a", "b", "c"], "none")
@@ -164,7 +164,7 @@ def _plain_label_lists(D, labels, none):
 def test_label_lists_match_plain_version_for_any_label_count(n_labels):
     """Regression: an int64 bit mask broke label lists from 64 labels on (label 63 came back as
     63-69, labels from 64 on as none) while the 0/1 matrix was right."""
-    from narratives.model._classifier import _label_lists
+    from narratives.model._deciding import _label_lists
 
     rng = np.random.default_rng(n_labels)
     labels = [f"L{j}" for j in range(n_labels)]

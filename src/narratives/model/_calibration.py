@@ -18,7 +18,8 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit
 from sklearn.linear_model import LogisticRegression
 
-from ._label_models import _fit_one, _proba_one
+from ._deciding import _proba_one
+from ._label_models import _fit_one
 
 __all__ = ["fit_sigmoid", "oof_sigmoid"]
 

@@ -3,7 +3,6 @@ label model's fit and probability, threshold search, label lists and per-row F1.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -128,34 +127,6 @@ def _linear_form(est: Any) -> tuple[np.ndarray, float, float | None] | None:
     if not isinstance(est, LogisticRegression) or est.coef_.shape[0] != 1:
         return None
     return est.coef_.ravel(), float(est.intercept_[0]), cal
-
-
-def _proba_one(est: Any, X: Any) -> np.ndarray:
-    if est is None:
-        return np.zeros(X.shape[0])
-    if isinstance(est, float):
-        return np.full(X.shape[0], est)
-    return est.predict_proba(X)[:, 1]
-
-
-def _label_lists(D: np.ndarray, labels: Sequence[str], none: str) -> list[list[str]]:
-    """Per row of a 0/1 matrix, its labels (``[none]`` when empty).
-
-    Rows with the same labels are built once (real output has few distinct label sets); the key
-    is the row's packed bits, which has no limit on the number of labels (an integer bit mask
-    would overflow at 64). Each row gets its own list.
-    """
-    if not D.shape[0]:
-        return []
-    packed = np.packbits(np.asarray(D) != 0, axis=1)
-    built: dict[bytes, list[str]] = {}
-    out = []
-    for r, key in enumerate(map(bytes, packed)):
-        labs = built.get(key)
-        if labs is None:
-            labs = built[key] = [labels[j] for j in np.flatnonzero(D[r])] or [none]
-        out.append(list(labs))
-    return out
 
 
 def _samples_f1(Y: np.ndarray, D: np.ndarray) -> float:
