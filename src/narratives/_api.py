@@ -13,7 +13,6 @@ from ._exceptions import InputError, ModelNotFoundError
 from ._model import NarrativeModel
 from ._taxonomy import Taxonomy
 from .io import as_labelled
-from .model import fit_pipeline
 from .persistence import download_model, is_hub_spec
 
 __all__ = ["default_model_path", "load", "train"]
@@ -90,6 +89,8 @@ def train(
         fitted (with an estimate of the time left). Default: shown in an interactive session
         (Jupyter, a terminal), not in scripts whose output goes to a file.
     """
+    from .model import fit_pipeline  # scikit-learn: loading a model to tag does without it
+
     ld = as_labelled(data, fmt, text_column, id_column)
     pipe, manifest = fit_pipeline(
         ld, taxonomy, seed=seed, unit=unit, params=params, name=name, progress=progress

@@ -7,7 +7,7 @@ import logging
 import numbers
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -18,9 +18,13 @@ from ._internal.progress import bar as progress_bar
 from ._internal.schema import TEXT_POSITION, UNITS
 from ._rows import build_rows
 from ._taxonomy import Taxonomy
-from .model import NarrativePipeline
-from .persistence import load_pipeline, read_manifest, save_pipeline
+from .persistence import read_manifest
+from .persistence._lean import NeedsFullLoad, load_lean
 from .preprocessing import Segmented
+
+if TYPE_CHECKING:
+    from .model import NarrativePipeline
+    from .model._lean import LeanPipeline
 
 __all__ = ["CHUNK_CHARS", "CHUNK_DOCS", "UNITS", "NarrativeModel"]
 
@@ -56,14 +60,44 @@ class NarrativeModel:
         self.manifest = manifest or {}
         self.path = Path(path) if path else None
 
+    @property
+    def pipeline(self) -> NarrativePipeline:
+        """The fitted :class:`~narratives.model.NarrativePipeline` (scikit-learn).
+
+        A model loaded from disk tags with a lean twin of it (:attr:`decider`), so that tagging
+        does not import scikit-learn; the pipeline itself is loaded from the same directory the
+        first time it is asked for, and from then on the model tags with it.
+        """
+        if self._pipeline is None and self._lean is not None:
+            from . import persistence
+
+            pipeline, manifest = persistence.load_pipeline(self._lean_source)
+            if manifest.get("files") != self.manifest.get("files"):
+                raise ModelIntegrityError(
+                    f"model {self.path}: its files changed on disk since it was loaded; load it again"
+                )
+            self._pipeline, self._lean = pipeline, None
+        return self._pipeline
+
+    @pipeline.setter
+    def pipeline(self, pipeline: NarrativePipeline) -> None:
+        self._pipeline, self._lean = pipeline, None
+
+    @property
+    def decider(self) -> NarrativePipeline | LeanPipeline:
+        """What tags: :attr:`pipeline`, or the lean twin of a model loaded from disk whose
+        pipeline has not been asked for (:mod:`narratives.model._lean`). Both have the same
+        ``named_steps``, ``classifier`` attributes, ``decide`` and ``decide_processed``."""
+        return self._pipeline if self._lean is None else self._lean
+
     # ---------------------------------------------------------------- describe
     @property
     def taxonomy(self) -> Taxonomy:
-        return self.pipeline.taxonomy
+        return self.decider.taxonomy
 
     @property
     def thresholds(self) -> dict[str, float]:
-        return dict(self.pipeline.classifier.thresholds_)
+        return dict(self.decider.classifier.thresholds_)
 
     @property
     def training_unit(self) -> str:
@@ -94,7 +128,7 @@ class NarrativeModel:
             for k in ("oof_macro_f1_fine", "oof_macro_f1_coarse", "oof_stance_accuracy"):
                 if tm.get(k) is not None:
                     lines.append(f"- {k}: {tm[k]}")
-        clf = self.pipeline.classifier
+        clf = self.decider.classifier
         own = getattr(clf, "language_thresholds_", None) or {}
         lines += [
             "",
@@ -131,7 +165,7 @@ class NarrativeModel:
             "frames": tax.fine_labels,
             "families": tax.coarse_labels,
             "thresholds": self.thresholds,
-            "stance_head": self.pipeline.classifier.stance_estimator_ is not None,
+            "stance_head": self.decider.classifier.stance_estimator_ is not None,
             **{k: v for k, v in self.manifest.items() if k not in ("taxonomy", "thresholds")},
         }
 
@@ -146,7 +180,9 @@ class NarrativeModel:
             thresholds=self.thresholds,
             training_metrics=self.pipeline.classifier.training_metrics_,
         )
-        save_pipeline(self.pipeline, path, manifest)
+        from . import persistence  # scikit-learn and skops only to save
+
+        persistence.save_pipeline(self.pipeline, path, manifest)
         self.path = Path(path)
         self.manifest = read_manifest(path)  # now with format version, versions, hashes
         (self.path / "MODEL_CARD.md").write_text(self.card(), encoding="utf-8")
@@ -154,8 +190,16 @@ class NarrativeModel:
 
     @classmethod
     def load(cls, path: str | Path) -> NarrativeModel:
-        pipeline, manifest = load_pipeline(path)
-        model = cls(pipeline, manifest, path)
+        try:
+            lean, manifest = load_lean(path)
+        except NeedsFullLoad:
+            from . import persistence
+
+            pipeline, manifest = persistence.load_pipeline(path)
+            model = cls(pipeline, manifest, path)
+        else:
+            model = cls(None, manifest, path)
+            model._lean, model._lean_source = lean, Path(path).resolve()
         if manifest.get("taxonomy_hash") and manifest["taxonomy_hash"] != model.taxonomy.hash:
             raise ModelIntegrityError(
                 f"model {path}: the taxonomy in the manifest does not match the pipeline's"
@@ -166,16 +210,16 @@ class NarrativeModel:
     @property
     def languages(self) -> list[str]:
         """ISO 639-1 codes of the languages this model tags."""
-        return list(self.pipeline.named_steps["preprocess"].languages_)
+        return list(self.decider.named_steps["preprocess"].languages_)
 
     def segment(self, texts: Sequence[str], lang: str | None = None) -> list[Segmented]:
-        return self.pipeline.named_steps["preprocess"].segment(texts, lang=lang)
+        return self.decider.named_steps["preprocess"].segment(texts, lang=lang)
 
     def tag_segments(
         self, ids: Sequence[Any], segs: Sequence[Segmented], unit: str = "passage"
     ) -> pd.DataFrame:
         """Label already segmented documents (see :func:`narratives._rows.build_rows`)."""
-        return build_rows(self.pipeline, ids, segs, unit=unit, training_unit=self.training_unit)
+        return build_rows(self.decider, ids, segs, unit=unit, training_unit=self.training_unit)
 
     def with_thresholds(
         self,
@@ -200,7 +244,7 @@ class NarrativeModel:
         Labels the model does not know, and values outside [0, 1], raise
         :class:`~narratives.InputError`. The copy saves and loads like any model.
         """
-        clf = self.pipeline.classifier
+        clf = self.decider.classifier
         unknown = [k for k in thresholds if k not in clf.thresholds_]
         if unknown:
             raise InputError(
@@ -317,7 +361,7 @@ class NarrativeModel:
         empty = [first + k for k, seg in enumerate(segs) if not seg.passages]
         if not empty:
             return out
-        none = self.pipeline.classifier.none_label_
+        none = self.decider.classifier.none_label_
         defaults = {
             "passage": 0,
             "start": 0,

@@ -9,18 +9,21 @@ from its store. Columns and their types are defined in :mod:`narratives._interna
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from ._exceptions import InputError
 from ._internal.schema import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, UNITS
-from .model import Decision, NarrativeClassifier
+from .model import Decision
 from .model._open_world import document_decisions
 from .model._stance import overall_stance
 from .preprocessing import Processed, Segmented
 from .preprocessing._spacy import load_gazetteer
+
+if TYPE_CHECKING:
+    from .model._deciding import DecidingClassifier
 
 __all__ = ["Decider", "build_rows"]
 
@@ -31,7 +34,7 @@ class Decider(Protocol):
     """What row building needs from a fitted pipeline."""
 
     @property
-    def classifier(self) -> NarrativeClassifier: ...
+    def classifier(self) -> DecidingClassifier: ...
 
     def is_relevant(self, processed: Processed) -> bool: ...
 

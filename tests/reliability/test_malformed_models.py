@@ -72,9 +72,9 @@ def test_manifest_text_fields_of_the_wrong_type(capsys, model_copy, key, value):
 
 
 def test_huge_manifest_is_not_read(capsys, model_copy, monkeypatch):
-    import narratives.persistence._persist as persist
+    import narratives.persistence._files as files
 
-    monkeypatch.setattr(persist, "MAX_MANIFEST_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_MANIFEST_BYTES", 1000)
     assert "larger than 1000 bytes" in info_fails_with_model_error(capsys, model_copy)
 
 

@@ -169,7 +169,7 @@ def tag_dataframe(
         import copy
 
         model = copy.deepcopy(model)  # the caller's model keeps its limit
-        model.pipeline.named_steps["preprocess"].set_params(max_chars=max_chars)
+        model.decider.named_steps["preprocess"].set_params(max_chars=max_chars)
     extra = [c for c in ddf.columns if c not in (text_column, id_column)]
     columns = _columns(unit, with_text, extra)
     opts = ChunkOptions(unit=unit, kind="parquet", with_text=with_text, source="dask dataframe")
@@ -189,4 +189,4 @@ def tag_dataframe(
 def parquet_schema(tagged: Any, model: NarrativeModel):
     """The Arrow schema for writing :func:`tag_dataframe` output (``to_parquet(schema=...)``):
     the same column types as ``narratives tag`` writes."""
-    return output_schema(list(tagged.columns), model.pipeline.classifier.fine_labels_)
+    return output_schema(list(tagged.columns), model.decider.classifier.fine_labels_)

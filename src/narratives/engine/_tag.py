@@ -303,7 +303,7 @@ def tag_file(
     check_run_paths(input_path, out)
     progress = progress or Progress()
 
-    pre = model.pipeline.named_steps["preprocess"]
+    pre = model.decider.named_steps["preprocess"]
     if o.lang is not None and o.lang not in pre.languages_:
         raise InputError(f"--lang {o.lang}: the model tags {', '.join(pre.languages_)} only")
     old = {"max_chars": pre.max_chars, "force_language": pre.force_language}
@@ -344,7 +344,7 @@ def tag_file(
             summary = _run(ckpt, input_path, model, o, chunk_options, progress)
             n_rows, rej = ckpt.finish(
                 rejects_path(out),
-                model.pipeline.classifier.fine_labels_,
+                model.decider.classifier.fine_labels_,
                 empty_columns(o.unit, o.with_text),
             )
         except BaseException:

@@ -109,9 +109,9 @@ def tag_frame(
     if not keep:
         return None, rejects, dict(stats)
     segs_k = [segs[i] for i in keep]
-    decider = model.pipeline
+    decider = model.decider
     if dedup_store is not None:
-        decider = DedupPipeline(model.pipeline, dedup_store, opts.near_threshold)
+        decider = DedupPipeline(model.decider, dedup_store, opts.near_threshold)
     # Positions as ids, so duplicate ids keep their own text and input columns.
     out = build_rows(decider, keep, segs_k, unit=opts.unit, training_unit=model.training_unit)
     if isinstance(decider, DedupPipeline):
@@ -164,7 +164,7 @@ def tag_chunk(
         )
         res.part, res.rows, res.columns = lines.encode("utf-8"), len(out), []
         return res
-    res.part = encode_part(out, opts.kind, model.pipeline.classifier.fine_labels_)
+    res.part = encode_part(out, opts.kind, model.decider.classifier.fine_labels_)
     res.rows, res.columns = len(out), list(out.columns)
     return res
 

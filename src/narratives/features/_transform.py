@@ -256,7 +256,7 @@ def restore_vocabularies(state: dict[str, Any]) -> dict[str, Any]:
     for name in ("word_", "char_"):
         terms = state.pop(f"_{name}terms", None)
         if terms is not None and state.get(name) is not None:
-            state[name].vocabulary_ = {t: i for i, t in enumerate(terms.tolist())}
+            state[name].vocabulary_ = dict(zip(terms.tolist(), range(len(terms)), strict=True))
     return state
 
 

@@ -60,7 +60,7 @@ class LeanClassifier(DecidingClassifier):
     def supported(self) -> bool:
         """Every label model and the stance head are scored here: binary logistic regressions,
         or the stand-ins for labels without positives (None) or without negatives (a float)."""
-        if not all(hasattr(self, a) for a in (*FITTED, "estimators_", "decision_")):
+        if not all(a in self.__dict__ for a in (*FITTED, "estimators_", "decision_")):
             return False
         if not isinstance(self.estimators_, list) or not isinstance(self.decision_, dict):
             return False

@@ -16,7 +16,7 @@ from typing import Any
 
 from .._exceptions import InputError, ModelNotFoundError
 from .._version import __version__
-from ._persist import MANIFEST_FILE, PIPELINE_FILE, load_pipeline
+from ._files import MANIFEST_FILE, PIPELINE_FILE
 
 __all__ = ["HUB_FILES", "download_model", "is_hub_spec", "parse_hub_spec", "push_model"]
 
@@ -125,6 +125,8 @@ def push_model(
     model_dir = Path(model_dir)
     if not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[\w.-]+", repo_id or ""):
         raise InputError(f"{repo_id!r} is not a hub repository name: use owner/name")
+    from ._persist import load_pipeline  # scikit-learn only when pushing, not to download
+
     _pipeline, manifest = load_pipeline(model_dir)
     hub = _hub()
     readme = model_dir / README_FILE

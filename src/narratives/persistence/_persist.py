@@ -1,20 +1,21 @@
 """Model directories: a skops-serialised pipeline plus a JSON manifest.
 
-Loading never executes code from the directory: the pipeline is read with ``skops.io`` and only the
-types on :data:`TRUSTED_TYPES` (plus skops' own defaults: numpy, scipy, standard sklearn estimators)
-may appear in it. The manifest's SHA-256 of the pipeline file detects corruption; it is not a
-signature (anyone can rewrite both), which is why the type allow-list is what keeps loading safe.
+Loading never executes code from the directory: only the types on :data:`TRUSTED_TYPES` (plus
+skops' own defaults: numpy, scipy, standard sklearn estimators) may appear in the pipeline file.
+It is read by :mod:`narratives.persistence._skops_reader`, which makes only the classes of
+:data:`READABLE_TYPES` (a subset), or else by ``skops.io`` with the allow-list. The manifest's
+SHA-256 of the pipeline file detects corruption; it is not a signature (anyone can rewrite both),
+which is why the type allow-lists are what keep loading safe.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
+import importlib
 import json
 import logging
 import os
 import platform
-import re
 import shutil
 import tempfile
 import zipfile
@@ -28,18 +29,25 @@ import skops
 import skops.io as sio
 import spacy
 
-from .._exceptions import (
-    InputError,
-    ModelIntegrityError,
-    ModelNotFoundError,
-    ModelVersionError,
-    UntrustedModelError,
-)
+from .._exceptions import InputError, ModelIntegrityError, UntrustedModelError
 from .._internal.jsonable import json_default
 from .._version import __version__
 from ..features import NarrativeFeatures
 from ..model import NarrativeClassifier, NarrativePipeline
+from ..model._lean import FITTED
 from ..preprocessing import Preprocessor
+from ._files import (
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    PIPELINE_FILE,
+    _sha256,
+    check_files,
+    check_params,
+    check_sklearn_version,
+    check_taxonomy,
+    read_manifest,
+)
+from ._skops_reader import SkopsContentError, read_skops
 
 __all__ = [
     "FORMAT_VERSION",
@@ -51,10 +59,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-FORMAT_VERSION = "1.0"
-PIPELINE_FILE = "pipeline.skops"
-MANIFEST_FILE = "manifest.json"
 
 #: Types beyond skops' defaults that a narratives model may contain. Nothing else is loaded.
 TRUSTED_TYPES: tuple[str, ...] = (
@@ -80,14 +84,6 @@ def library_versions() -> dict[str, str]:
         "skops": skops.__version__,
         "python": platform.python_version(),
     }
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _store_incompressible(path: Path, min_saving: float = 0.2) -> None:
@@ -185,129 +181,53 @@ def check_model_path(path: str | Path) -> Path:
     return path
 
 
-def read_manifest(path: str | Path) -> dict[str, Any]:
-    """Read and check a model directory's manifest (no pipeline loading)."""
+def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
+    """Load ``(pipeline, manifest)`` from a model directory, refusing anything unsafe or broken.
+
+    The file is read by :mod:`narratives.persistence._skops_reader` when it holds only the types
+    that reader knows (every model narratives saves), else by skops with the type allow-list:
+    skops is imported only for such files.
+    """
     path = Path(path)
-    if not path.exists():
-        raise ModelNotFoundError(f"model directory not found: {path}")
-    if not path.is_dir():
-        raise ModelNotFoundError(f"model path is not a directory: {path}")
-    mpath = path / MANIFEST_FILE
-    if not mpath.is_file():
-        raise ModelIntegrityError(f"{path} is not a narratives model: {MANIFEST_FILE} is missing")
-    if mpath.stat().st_size > MAX_MANIFEST_BYTES:
-        raise ModelIntegrityError(
-            f"corrupt manifest in {path}: {MANIFEST_FILE} is larger than {MAX_MANIFEST_BYTES} bytes"
-        )
+    manifest = read_manifest(path)
+    check_sklearn_version(path, manifest, sklearn.__version__)
+    ppath = check_files(path, manifest)
     try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelIntegrityError(f"corrupt manifest in {path}: {exc}") from None
-    except RecursionError:  # nested thousands of levels deep
-        raise ModelIntegrityError(f"corrupt manifest in {path}: nested too deeply") from None
-    if not isinstance(manifest, dict) or "format_version" not in manifest:
-        raise ModelIntegrityError(f"corrupt manifest in {path}: no format_version")
-    fmt = str(manifest["format_version"])
-    if fmt.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        raise ModelVersionError(
-            f"model {path} has format {fmt}; this narratives {__version__} reads format "
-            f"{FORMAT_VERSION}: retrain the model or use a matching narratives version"
-        )
-    for key in _DICT_FIELDS:
-        if key in manifest and not isinstance(manifest[key], dict):
-            raise ModelIntegrityError(
-                f"corrupt manifest in {path}: {key!r} is a {type(manifest[key]).__name__}, not an object"
-            )
-    for key in ("files", "library_versions"):
-        bad = [k for k, v in manifest.get(key, {}).items() if not isinstance(v, str)]
-        if bad:
-            raise ModelIntegrityError(
-                f"corrupt manifest in {path}: {key}[{bad[0]!r}] is not a string"
-            )
-    for key in _STR_FIELDS:
-        if manifest.get(key) is not None and not isinstance(manifest[key], str):
-            raise ModelIntegrityError(
-                f"corrupt manifest in {path}: {key!r} is a {type(manifest[key]).__name__}, not a string"
-            )
-    return manifest
+        pipeline = read_skops(ppath, _make_object)
+    except SkopsContentError:
+        pipeline = _load_with_skops(ppath, path)
+    _check_pipeline(pipeline, path)
+    return pipeline, manifest
 
 
-#: Manifest fields that must be strings when present (the model card and ``info`` show them).
-_STR_FIELDS = ("name", "description", "created", "taxonomy_hash")
-
-#: A manifest is a few tens of kB; anything this large is not one.
-MAX_MANIFEST_BYTES = 64 << 20
-
-#: Default limit on the uncompressed size of ``pipeline.skops`` (the default model: about 28 MB).
-DEFAULT_MAX_MODEL_BYTES = 1 << 30
-
-
-def max_model_bytes() -> int:
-    """The largest uncompressed ``pipeline.skops`` that is read: ``$NARRATIVES_MAX_MODEL_BYTES``
-    (bytes) or 1 GiB."""
-    raw = os.environ.get("NARRATIVES_MAX_MODEL_BYTES", "").strip()
-    try:
-        return int(raw) if raw else DEFAULT_MAX_MODEL_BYTES
-    except ValueError:
-        raise InputError(
-            f"NARRATIVES_MAX_MODEL_BYTES must be a number of bytes, not {raw!r}"
-        ) from None
-
-
-def _check_declared_size(ppath: Path, path: Path) -> None:
-    """Refuse a compression bomb before anything is decompressed: the sizes the zip declares
-    bound what reading it can produce (``zipfile`` stops at the declared size and checks the CRC)."""
-    limit = max_model_bytes()
-    try:
-        with zipfile.ZipFile(ppath) as zf:
-            declared = sum(max(info.file_size, 0) for info in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ModelIntegrityError(
-            f"model {path}: {PIPELINE_FILE} is not a valid skops file ({type(exc).__name__})"
-        ) from None
-    if declared > limit:
-        raise ModelIntegrityError(
-            f"model {path}: {PIPELINE_FILE} declares {declared:,} bytes uncompressed, more than the "
-            f"limit of {limit:,} (set NARRATIVES_MAX_MODEL_BYTES to allow larger models)"
-        )
-
-
-#: Manifest fields that must be JSON objects when present (a hostile manifest must not crash us).
-_DICT_FIELDS = (
-    "files",
-    "library_versions",
-    "training_data",
-    "training_metrics",
-    "thresholds",
-    "taxonomy",
-    "params",
+#: The classes the skops-free reader makes (as skops makes them): the trusted types and the
+#: scikit-learn classes of skops' own defaults that narratives models hold.
+READABLE_TYPES = frozenset(
+    (
+        *TRUSTED_TYPES,
+        "sklearn.feature_extraction.text.TfidfTransformer",
+        "sklearn.feature_extraction.text.TfidfVectorizer",
+        "sklearn.linear_model._logistic.LogisticRegression",
+    )
 )
 
 
-def _minor(v: str) -> tuple[str, ...]:
-    return tuple(v.split(".")[:2])
+def _make_object(path: str, state: dict[str, Any] | None) -> Any:
+    """An instance of the allowed class ``path`` with ``state``, made as skops makes it."""
+    if path not in READABLE_TYPES:
+        raise SkopsContentError(f"type {path[:80]}")
+    module, _, name = path.rpartition(".")
+    cls = getattr(importlib.import_module(module), name)
+    instance = cls.__new__(cls)
+    if state is not None:
+        if hasattr(instance, "__setstate__"):
+            instance.__setstate__(state)
+        else:
+            instance.__dict__.update(state)
+    return instance
 
 
-def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
-    """Load ``(pipeline, manifest)`` from a model directory, refusing anything unsafe or broken."""
-    path = Path(path)
-    manifest = read_manifest(path)
-    saved = manifest.get("library_versions", {})
-    have = library_versions()
-    if "scikit-learn" in saved and _minor(saved["scikit-learn"]) != _minor(have["scikit-learn"]):
-        raise ModelVersionError(
-            f"model {path} was trained with scikit-learn {saved['scikit-learn']}, this environment "
-            f"has {have['scikit-learn']}: install scikit-learn=={saved['scikit-learn']} or retrain"
-        )
-    ppath = path / PIPELINE_FILE
-    if not ppath.is_file():
-        raise ModelIntegrityError(f"model {path} is incomplete: {PIPELINE_FILE} is missing")
-    expected = manifest.get("files", {}).get(PIPELINE_FILE)
-    if expected != _sha256(ppath):
-        raise ModelIntegrityError(
-            f"model {path} is corrupt: {PIPELINE_FILE} does not match its manifest hash"
-        )
-    _check_declared_size(ppath, path)
+def _load_with_skops(ppath: Path, path: Path) -> Any:
     try:
         untrusted = set(sio.get_untrusted_types(file=ppath))
     except Exception as exc:  # not a zip, bad schema...
@@ -320,20 +240,13 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
             f"model {path} contains types outside the trusted list, refusing to load: {', '.join(unexpected[:5])}"
         )
     try:
-        pipeline = sio.load(ppath, trusted=sorted(untrusted))
+        return sio.load(ppath, trusted=sorted(untrusted))
     except Exception as exc:
         raise ModelIntegrityError(
             f"model {path}: cannot load {PIPELINE_FILE} ({type(exc).__name__}: {exc})".splitlines()[
                 0
             ]
         ) from None
-    _check_pipeline(pipeline, path)
-    return pipeline, manifest
-
-
-#: What a model may name as its spaCy pipeline: ``blank:<lang>`` or an installed package's name,
-#: never a path (a path could point into the model directory itself).
-_SPACY_NAME = re.compile(r"^(?:blank:[A-Za-z_-]{2,12}|[A-Za-z][A-Za-z0-9_]{0,99})$")
 
 
 def _check_pipeline(pipeline: Any, path: Path) -> None:
@@ -343,41 +256,15 @@ def _check_pipeline(pipeline: Any, path: Path) -> None:
             f"model {path}: {PIPELINE_FILE} holds a {type(pipeline).__name__}, not a narratives pipeline"
         )
     _check_steps(pipeline, path)
-    for key, value in pipeline.get_params(deep=True).items():
-        if key.endswith("spacy_model") and not (
-            isinstance(value, str) and _SPACY_NAME.match(value)
-        ):
-            raise UntrustedModelError(
-                f"model {path} asks for the spaCy pipeline {str(value)[:80]!r}; a model may only name "
-                "'blank:<lang>' or an installed spaCy package, not a path"
-            )
-        if key.endswith("taxonomy") and not (value is None or isinstance(value, dict)):
-            raise UntrustedModelError(
-                f"model {path}: {key} is a {type(value).__name__}, not the taxonomy itself; a model "
-                "directory must be self-contained (a path would be read relative to where it is used)"
-            )
-    try:
-        pipeline.taxonomy  # noqa: B018 (builds it: a broken taxonomy is a model error now, not later)
-    except Exception as exc:
-        raise ModelIntegrityError(
-            f"model {path}: its taxonomy is unusable ({type(exc).__name__}: {exc})".splitlines()[0]
-        ) from None
+    check_params(pipeline.get_params(deep=True).items(), path)
+    check_taxonomy(pipeline, path)
 
 
-#: The steps of a narratives pipeline, and what the fitted classifier must hold.
+#: The steps of a narratives pipeline (what the fitted classifier must hold: model._lean.FITTED).
 _STEPS = (
     ("preprocess", Preprocessor),
     ("features", NarrativeFeatures),
     ("classifier", NarrativeClassifier),
-)
-_FITTED = (
-    "fine_labels_",
-    "coarse_labels_",
-    "none_label_",
-    "parents_",
-    "thresholds_",
-    "support_",
-    "n_features_in_",
 )
 
 
@@ -392,7 +279,7 @@ def _check_steps(pipeline: Any, path: Path) -> None:
         raise ModelIntegrityError(
             f"model {path}: the pipeline's steps are not {', '.join(n for n, _ in _STEPS)}"
         )
-    missing = [a for a in _FITTED if a not in steps[-1][1].__dict__]
+    missing = [a for a in FITTED if a not in steps[-1][1].__dict__]
     if missing:
         raise ModelIntegrityError(
             f"model {path}: the classifier is not fitted (it has no {missing[0]})"
