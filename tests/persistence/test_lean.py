@@ -261,3 +261,21 @@ def test_the_gazetteer_reads_the_same_with_libyaml():
 
     text = resources.files("narratives.resources").joinpath("gazetteer.yaml").read_text("utf-8")
     assert load_gazetteer() == yaml.safe_load(text)["entries"]
+
+
+def test_small_batches_score_as_large_ones(lean_model, documents):
+    """Up to SMALL_BATCH rows are scored one weight column at a time, larger batches with the
+    stacked weights: the same values, bit for bit."""
+    from narratives.model._deciding import _STACKED, SMALL_BATCH
+
+    lean = lean_model.decider
+    units = _units(lean.named_steps["preprocess"].segment(documents[:80]))
+    X = sp.csr_matrix(lean.named_steps["features"].transform(units))
+    clf = lean.classifier
+    _STACKED.pop(clf, None)
+    small = [clf._scores(X[i : i + SMALL_BATCH]) for i in range(0, X.shape[0], SMALL_BATCH)]
+    assert _STACKED[clf][0] is None  # never stacked
+    P, S = clf._scores(X)
+    assert X.shape[0] > SMALL_BATCH and _STACKED[clf][0] is not None
+    np.testing.assert_array_equal(np.vstack([p for p, _ in small]), P)
+    np.testing.assert_array_equal(np.vstack([s for _, s in small]), S)

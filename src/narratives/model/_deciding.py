@@ -27,10 +27,15 @@ from ._stance import frame_stances
 __all__ = ["DecidingClassifier", "DecidingPipeline", "fill_classifier_defaults"]
 
 
-# Per fitted classifier: its label models stacked into one weight matrix (not persisted).
-_STACKED: weakref.WeakKeyDictionary[Any, tuple[np.ndarray, list, list, Any, np.ndarray]] = (
-    weakref.WeakKeyDictionary()
-)
+# Per fitted classifier: its label models' linear forms and, once a batch is large enough, their
+# weights stacked into one matrix (not persisted): [W or None, forms, estimators, stance head,
+# stance biases, weight columns].
+_STACKED: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()
+
+#: Batches of at most this many rows are scored one weight column at a time, without stacking
+#: the columns into one matrix: a fresh process tagging one document does not build (and page in)
+#: tens of megabytes for it. Each value is the same sum in the same order either way (tested).
+SMALL_BATCH = 32
 
 # Per fitted classifier: its label hierarchy as index arrays (not persisted).
 _SHAPES: weakref.WeakKeyDictionary[Any, DecisionShape] = weakref.WeakKeyDictionary()
@@ -170,17 +175,8 @@ class DecidingClassifier:
         self._check_fitted()
         return self._scores(X)[0]
 
-    def _scores(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
-        """Label probabilities (as :meth:`predict_proba_all`) and the stance head's P(promotes).
-
-        One sparse product for all linear models (label models and stance head) instead of one
-        pass over ``X`` per model: the same arithmetic as each model's own decision function
-        and calibrator (tested for equality).
-        """
-        X = sp.csr_matrix(X)
-        models = [*self.estimators_, self.stance_estimator_]
-        if X.shape[0] == 0:
-            return np.zeros((0, len(self.estimators_))), None
+    def _stack(self, models: list[Any], n_features: int) -> list[Any]:
+        """The linear forms of ``models``, cached per classifier (see ``_STACKED``)."""
         stacked = _STACKED.get(self)
         if stacked is None or stacked[2] is not self.estimators_ or stacked[3] is not models[-1]:
             forms = self._linear_forms(models)
@@ -189,16 +185,30 @@ class DecidingClassifier:
                 if cal is not None and forms[j] is not None and not np.isnan(cal[j, 0]):
                     forms[j] = (forms[j][0], forms[j][1], (float(cal[j, 0]), float(cal[j, 1])))
             beta = np.zeros(len(self.fine_labels_))
-            if forms[-1] is not None and len(forms[-1][0]) > X.shape[1]:
+            if forms[-1] is not None and len(forms[-1][0]) > n_features:
                 # Per-frame stance head (model._stance): shared weights, then one bias per frame.
                 coef, b, cal_ = forms[-1]
-                beta = np.asarray(coef[X.shape[1] :], dtype=float)
-                forms[-1] = (coef[: X.shape[1]], b, cal_)
+                beta = np.asarray(coef[n_features:], dtype=float)
+                forms[-1] = (coef[:n_features], b, cal_)
             cols = [f[0] for f in forms if f is not None]
-            W = np.column_stack(cols) if cols else np.zeros((X.shape[1], 0))
-            stacked = _STACKED[self] = (W, forms, self.estimators_, models[-1], beta)
-        W, forms = stacked[0], stacked[1]
-        D = X @ W if W.shape[1] else None
+            stacked = _STACKED[self] = [None, forms, self.estimators_, models[-1], beta, cols]
+        return stacked
+
+    def _scores(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Label probabilities (as :meth:`predict_proba_all`) and the stance head's P(promotes).
+
+        One sparse product for all linear models (label models and stance head) instead of one
+        pass over ``X`` per model: the same arithmetic as each model's own decision function
+        and calibrator (tested for equality). Small batches take one product per weight column
+        (see :data:`SMALL_BATCH`).
+        """
+        X = sp.csr_matrix(X)
+        models = [*self.estimators_, self.stance_estimator_]
+        if X.shape[0] == 0:
+            return np.zeros((0, len(self.estimators_))), None
+        stacked = self._stack(models, X.shape[1])
+        forms = stacked[1]
+        D = _decision_values(X, stacked)
         out = np.empty((X.shape[0], len(models)))
         k = 0
         for j, (est, form) in enumerate(zip(models, forms, strict=True)):
@@ -268,6 +278,20 @@ class DecidingClassifier:
     def predict(self, X: Any) -> np.ndarray:
         """0/1 matrix of fine labels (columns in ``fine_labels_`` order)."""
         return self.decide(X).fine
+
+
+def _decision_values(X: sp.csr_matrix, stacked: list[Any]) -> np.ndarray | None:
+    """``X`` times each linear model's weights (columns in ``stacked[5]``): one product with the
+    stacked matrix, built for the first batch of more than :data:`SMALL_BATCH` rows."""
+    cols = stacked[5]
+    if not cols:
+        return None
+    if stacked[0] is None and X.shape[0] > SMALL_BATCH:
+        stacked[0] = np.column_stack(cols)
+    if stacked[0] is not None:
+        return X @ stacked[0]
+    # csr_matvec per column: the same sums, in the same order, as csr_matvecs on the stack
+    return np.column_stack([X @ c for c in cols])
 
 
 class DecidingPipeline:
