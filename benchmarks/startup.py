@@ -13,17 +13,20 @@ them all alike and the ratios stay meaningful when the absolute times do not:
 - ``narratives tag one.txt -o out.jsonl -q``: one short document, end to end (start-up, default
   model load, spaCy pipeline, tagging, writing the output);
 - the same in a process where pytest and dask cannot be imported, as in a user's install without
-  the dev and dask extras (skops imports every scikit-learn estimator module, and some of those
-  import pytest and dask when they are there);
+  the dev and dask extras (before tagging stopped importing them, skops imported every
+  scikit-learn estimator module, and some of those import pytest and dask when they are there);
 - ``narratives info --short``: start-up plus the model load, no tagging;
 - the library floor: a process that only imports what tagging cannot do without (spaCy, pandas,
-  pyarrow, scikit-learn's linear models and calibration, skops.io): tagging one document can not
-  start faster than this;
+  pyarrow, SciPy's sparse matrices and special functions): tagging one document can not start
+  faster than this;
+- the old library floor: the same plus scikit-learn and skops.io, which tagging imported until a
+  saved model was read without them (``persistence._lean``);
 - the eager package: ``import narratives`` followed by every public name, which is what each
   command (``--help`` included) loaded before the imports became lazy.
 
 A second part times the phases of tagging one document inside one process (imports, model load,
-first ``tag`` call), to show where the end-to-end time goes.
+first ``tag`` call), to show where the end-to-end time goes, and then what loading the
+scikit-learn pipeline costs when a command needs it (``explain``, ``save``).
 
 Results: benchmarks/results/startup.json and startup.md.
 """
@@ -48,15 +51,15 @@ TEXT = "Kazakhstan is an artificial state that Lenin drew on a map, and Moscow k
 #: Targets of issue 15, in seconds.
 TARGETS = {"help": 0.5, "tag_one_document": 1.5, "tag_one_document_user_install": 1.5}
 
-LIBRARY_FLOOR = (
+LIBRARY_FLOOR = "import spacy, pandas, pyarrow, scipy.sparse, scipy.special"
+OLD_LIBRARY_FLOOR = (
     "import spacy, pandas, pyarrow, scipy.sparse, sklearn.linear_model, sklearn.calibration, "
     "skops.io"
 )
 EAGER_PACKAGE = "import narratives\nfor n in narratives.__all__: getattr(narratives, n)"
 
-#: ``narratives tag`` as in an install without the dev and dask extras: skops imports every
-#: scikit-learn estimator module at start-up, and some of those import pytest and dask when they
-#: are installed (this venv has them; a user's ``pip install narratives`` does not).
+#: ``narratives tag`` as in an install without the dev and dask extras (this venv has them; a
+#: user's ``pip install narratives`` does not): tagging must not import them either way.
 USER_INSTALL_TAG = (
     "import sys\n"
     "sys.modules['pytest'] = sys.modules['dask'] = None  # as if not installed\n"
@@ -70,26 +73,28 @@ import json, sys, time
 t0 = time.perf_counter()
 import narratives.cli
 t1 = time.perf_counter()
-import spacy, pandas, pyarrow, scipy.sparse, sklearn.linear_model, sklearn.calibration
+import spacy, pandas, pyarrow, scipy.sparse, scipy.special
 t2 = time.perf_counter()
-import skops.io
-t3 = time.perf_counter()
 import narratives, narratives.engine
-t4 = time.perf_counter()
+t3 = time.perf_counter()
 model = narratives.load()
+t4 = time.perf_counter()
+lean = type(model.decider).__name__ == "LeanPipeline"
+model.tag([sys.argv[1]])
 t5 = time.perf_counter()
 model.tag([sys.argv[1]])
 t6 = time.perf_counter()
-model.tag([sys.argv[1]])
+model.pipeline
 t7 = time.perf_counter()
 print(json.dumps({
     "import narratives.cli (lazy)": t1 - t0,
-    "import spaCy, pandas, pyarrow, scikit-learn": t2 - t1,
-    "import skops.io (imports every scikit-learn estimator)": t3 - t2,
-    "import the rest of narratives (engine, model, ...)": t4 - t3,
-    "load the default model": t5 - t4,
-    "first tag() call (spaCy pipeline, matchers, gazetteer)": t6 - t5,
-    "second tag() call": t7 - t6,
+    "import spaCy, pandas, pyarrow, SciPy": t2 - t1,
+    "import the rest of narratives (engine, model, ...)": t3 - t2,
+    "load the default model (lean, no scikit-learn)": t4 - t3,
+    "first tag() call (spaCy pipeline, matchers, gazetteer)": t5 - t4,
+    "second tag() call": t6 - t5,
+    "then model.pipeline (scikit-learn, skops: explain, save)": t7 - t6,
+    "lean": lean,
 }))
 """
 
@@ -120,6 +125,7 @@ def measure(repeats: int, work: Path) -> dict[str, list[float]]:
         "tag_one_document_user_install": [*py, "-c", USER_INSTALL_TAG],
         "info_short": [*cli, "info", "--short"],
         "library_floor": [*py, "-c", LIBRARY_FLOOR],
+        "old_library_floor": [*py, "-c", OLD_LIBRARY_FLOOR],
         "eager_package": [*py, "-c", EAGER_PACKAGE],
     }
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "TQDM_DISABLE": "1"}
@@ -141,6 +147,8 @@ def phases(repeats: int) -> dict[str, float]:
             [sys.executable, "-c", PHASES, TEXT], capture_output=True, text=True, check=True
         )
         runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    if not all(r.pop("lean") for r in runs):
+        raise SystemExit("the default model did not load lean: tagging imported scikit-learn")
     return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
 
 
@@ -180,7 +188,8 @@ def markdown(r: dict) -> str:
         "tag_one_document": "`narratives tag one.txt -o out.jsonl -q` (one short document)",
         "tag_one_document_user_install": "the same, without pytest and dask installed (a user's install)",
         "info_short": "`narratives info --short` (start-up + model load)",
-        "library_floor": "import spaCy, pandas, pyarrow, scikit-learn, skops.io (library floor)",
+        "library_floor": "import spaCy, pandas, pyarrow, SciPy (library floor)",
+        "old_library_floor": "the same + scikit-learn, skops.io (what tagging imported before)",
         "eager_package": "`import narratives` + every public name (each command before)",
     }
     lines = [
