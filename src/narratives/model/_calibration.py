@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from ._deciding import _proba_one
 from ._label_models import _fit_one
 
-__all__ = ["fit_sigmoid", "oof_sigmoid"]
+__all__ = ["fit_sigmoid", "fold_rows", "oof_sigmoid"]
 
 
 def fit_sigmoid(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -46,6 +46,19 @@ def fit_sigmoid(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(res.x[0]), float(res.x[1])
 
 
+def fold_rows(X: Any, Y: np.ndarray, folds: Sequence[tuple[np.ndarray, np.ndarray]]):
+    """Each fold's training rows ``(X[tr], Y[tr])``, sliced once per fold for all its label
+    models and one fold at a time (a generator: joblib draws the jobs as it dispatches them).
+
+    Slicing ``X[tr]`` once per label model instead (as before) copied the training matrix
+    ``n_labels`` times per fold and kept every copy alive until the fits began: on the default
+    corpus 95 copies of a 40 MB matrix, a cost that grew faster than the data (issue 12). The
+    label models see the same rows, so they fit the same (tested).
+    """
+    for tr, _te in folds:
+        yield X[tr], Y[tr]
+
+
 def oof_sigmoid(clf, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oof: bool):
     """Fit ``clf.calibrators_`` (Platt, on out-of-fold decisions) and return the out-of-fold
     probabilities (None without threshold folds: the sigmoid then uses in-sample decisions,
@@ -53,23 +66,24 @@ def oof_sigmoid(clf, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oo
     n_lab = Y.shape[1]
     if has_oof:
         folds = clf._folds(X.shape[0], groups)
-        jobs = [
-            delayed(_fit_one)(clf._base(), X[tr], Y[tr, j], None, 0, clf.random_state)
-            for tr, _te in folds
+        jobs = (
+            delayed(_fit_one)(clf._base(), X_tr, Y_tr[:, j], None, 0, clf.random_state)
+            for X_tr, Y_tr in fold_rows(X, Y, folds)
             for j in range(n_lab)
-        ]
+        )
         fitted = Parallel(n_jobs=clf.n_jobs)(jobs)
         D = np.zeros(Y.shape, dtype=float)
         fixed = np.full(Y.shape, np.nan)  # stand-ins (no positive / all positive in a fold)
         i = 0
         for _tr, te in folds:
+            X_te = X[te]
             for j in range(n_lab):
                 est = fitted[i]
                 i += 1
                 if isinstance(est, LogisticRegression):
-                    D[te, j] = est.decision_function(X[te])
+                    D[te, j] = est.decision_function(X_te)
                 else:
-                    fixed[te, j] = _proba_one(est, X[te])
+                    fixed[te, j] = _proba_one(est, X_te)
     else:
         D = np.column_stack(
             [
