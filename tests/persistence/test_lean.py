@@ -279,3 +279,30 @@ def test_small_batches_score_as_large_ones(lean_model, documents):
     assert X.shape[0] > SMALL_BATCH and _STACKED[clf][0] is not None
     np.testing.assert_array_equal(np.vstack([p for p, _ in small]), P)
     np.testing.assert_array_equal(np.vstack([s for _, s in small]), S)
+
+
+def test_a_state_the_twins_cannot_read_is_left_to_the_full_load(tiny_model, tmp_path):
+    """A saved vectorizer without its ``analyzer``: the lean load refers the model to the full
+    load instead of failing (or tagging) with it."""
+    import zipfile
+
+    from narratives.persistence._files import _sha256
+
+    tiny_model.save(tmp_path / "m")
+    ppath = tmp_path / "m" / "pipeline.skops"
+    with zipfile.ZipFile(ppath) as src:
+        members = {i.filename: src.read(i) for i in src.infolist()}
+    schema = json.loads(members["schema.json"])
+    features = schema["content"]["content"]["steps"]["content"][1]["content"][1]
+    word = features["content"]["content"]["word_"]
+    assert word["__class__"] == "TfidfVectorizer"
+    del word["content"]["content"]["analyzer"]
+    members["schema.json"] = json.dumps(schema).encode()
+    with zipfile.ZipFile(ppath, "w") as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    manifest["files"]["pipeline.skops"] = _sha256(ppath)
+    (tmp_path / "m" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(NeedsFullLoad):
+        load_lean(tmp_path / "m")

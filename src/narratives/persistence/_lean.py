@@ -59,13 +59,20 @@ def load_lean(path: str | Path) -> tuple[LeanPipeline, dict[str, Any]]:
         pipeline = read_skops(ppath, _make_twin)
     except SkopsContentError as exc:
         raise NeedsFullLoad(str(exc)) from None
-    if not isinstance(pipeline, LeanPipeline) or not pipeline.supported():
-        raise NeedsFullLoad("not a pipeline the lean twins tag")
     try:
-        check_params(_params(pipeline), path)
-        check_taxonomy(pipeline, path)
-    except ModelError as exc:  # the full load reports it
-        raise NeedsFullLoad(str(exc)) from None
+        ok = isinstance(pipeline, LeanPipeline) and pipeline.supported()
+        if ok:
+            check_params(_params(pipeline), path)
+            check_taxonomy(pipeline, path)
+    except (
+        ModelError,
+        AttributeError,
+        TypeError,
+        ValueError,
+    ) as exc:  # for the full load to report
+        raise NeedsFullLoad(f"{type(exc).__name__}: {exc}"[:200]) from None
+    if not ok:
+        raise NeedsFullLoad("not a pipeline the lean twins tag")
     return pipeline, manifest
 
 
