@@ -64,6 +64,9 @@ ROUNDS = {
     7: range(32, 36),
     8: range(36, 38),
     9: range(38, 41),
+    10: range(41, 42),
+    11: range(42, 43),
+    12: range(43, 44),
 }
 
 
@@ -267,6 +270,11 @@ def top_features(model, k: int = 12) -> dict[str, list[str]]:
     return out
 
 
+def _f3(x) -> str:
+    """Three decimals, or 'n/a' for a round whose test passages carry no frame (round 10)."""
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 def card_extra(r: dict) -> str:
     lines = [
         "",
@@ -290,7 +298,7 @@ def card_extra(r: dict) -> str:
         ),
         "- by writing round of the test passages (later rounds target measured weaknesses; see data/README.md), frame macro-F1 over the frames present / share of frame-free passages that received a frame: "
         + ", ".join(
-            f"{k.replace('_', ' ')} {v['macro_f1_fine']:.3f} / {v.get('none_false_positive_rate') or 0:.3f} (n={v['n']}"
+            f"{k.replace('_', ' ')} {_f3(v['macro_f1_fine'])} / {v.get('none_false_positive_rate') or 0:.3f} (n={v['n']}"
             + (
                 f", {v['frames_present']} frames"
                 if v.get("frames_present", len(r["per_frame"])) < len(r["per_frame"])
