@@ -16,6 +16,9 @@ the passage records as ``stratum``:
 - ``random``: a uniform sample of everything else (routine readouts, greetings, world news).
 
 Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR [--round2 N | --round3 | --round4 N | --round5]
+
+Rounds 2-5 read the annotations present when they were drawn (the repository at that commit):
+run again later, a round selects the next passages, not the ones it selected then.
 """
 
 from __future__ import annotations
@@ -228,46 +231,39 @@ def main(shared: str, out_dir: str) -> None:
         print(name, len(recs), Counter(r["stratum"] for r in recs))
 
 
-if __name__ == "__main__":
-    if "--round5" in sys.argv:
-        shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
-        here = Path(__file__).resolve().parent / "kremlin-en"
-        labels = {json.loads(x)["id"]: json.loads(x) for x in (here / "labels.jsonl").read_text().splitlines()}
-        passages = [json.loads(x) for x in (here / "passages.jsonl").read_text().splitlines()]
-        round4 = {p["id"] for p in passages if p["stratum"] == "model"}
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _write_round(out: Path, k: int, recs: list[dict]) -> None:
+    with open(out / f"kremlin_passages_round{k}.jsonl", "w", encoding="utf-8") as fh:
+        for r in sorted(recs, key=lambda r: r["id"]):
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"round {k}", len(recs), Counter(r["stratum"] for r in recs))
+
+
+def _rounds(argv: list[str]) -> None:
+    """Rounds 2-5 (see the functions above); writes OUT/kremlin_passages_round<k>.jsonl."""
+    shared_p, out = Path(argv[1]), Path(argv[2])
+    here = Path(__file__).resolve().parent / "kremlin-en"
+    if "--round5" in argv:
+        labels = {r["id"]: r for r in _jsonl(here / "labels.jsonl")}
+        round4 = {p["id"] for p in _jsonl(here / "passages.jsonl") if p["stratum"] == "model"}
         recs = third_round(shared_p, labels, around=round4, stratum="neighbour2")
-        recs += rest_of_pages(shared_p, labels, {r["id"] for r in recs})
-        recs.sort(key=lambda r: r["id"])
-        with open(out / "kremlin_passages_round5.jsonl", "w") as fh:
-            for r in recs:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print("round 5", len(recs))
-    elif "--round4" in sys.argv:
-        shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
-        lab = Path(__file__).resolve().parent / "kremlin-en" / "passages.jsonl"
-        taken = {json.loads(x)["id"] for x in lab.read_text().splitlines()}
-        recs = fourth_round(shared_p, taken, int(sys.argv[sys.argv.index("--round4") + 1]))
-        with open(out / "kremlin_passages_round4.jsonl", "w") as fh:
-            for r in recs:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print("round 4", len(recs), Counter(r["doc_id"] for r in recs).most_common(3))
-    elif "--round3" in sys.argv:
-        shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
-        lab = Path(__file__).resolve().parent / "kremlin-en" / "labels.jsonl"
-        labels = {json.loads(x)["id"]: json.loads(x) for x in lab.read_text().splitlines()}
-        recs = third_round(shared_p, labels)
-        with open(out / "kremlin_passages_round3.jsonl", "w") as fh:
-            for r in recs:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print("round 3", len(recs))
-    elif "--round2" in sys.argv:
-        shared_p, out = Path(sys.argv[1]), Path(sys.argv[2])
-        known = out / "kremlin_passages.jsonl"
-        taken = {json.loads(x)["id"] for x in known.read_text().splitlines()}
-        recs = second_round(shared_p, taken, int(sys.argv[sys.argv.index("--round2") + 1]), random.Random(1))
-        with open(out / "kremlin_passages_round2.jsonl", "w") as fh:
-            for r in sorted(recs, key=lambda r: r["id"]):
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        print("round 2", len(recs))
+        _write_round(out, 5, recs + rest_of_pages(shared_p, labels, {r["id"] for r in recs}))
+    elif "--round4" in argv:
+        taken = {r["id"] for r in _jsonl(here / "passages.jsonl")}
+        _write_round(out, 4, fourth_round(shared_p, taken, int(argv[argv.index("--round4") + 1])))
+    elif "--round3" in argv:
+        _write_round(out, 3, third_round(shared_p, {r["id"]: r for r in _jsonl(here / "labels.jsonl")}))
+    elif "--round2" in argv:
+        taken = {r["id"] for r in _jsonl(out / "kremlin_passages.jsonl")}
+        n = int(argv[argv.index("--round2") + 1])
+        _write_round(out, 2, second_round(shared_p, taken, n, random.Random(1)))
+
+
+if __name__ == "__main__":
+    if any(a.startswith("--round") for a in sys.argv):
+        _rounds(sys.argv)
     else:
         main(*sys.argv[1:3])
