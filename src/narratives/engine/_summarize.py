@@ -12,11 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from .._exceptions import InputError
-from .._internal.csvsafe import restore
 from .._internal.dates import PERIODS as DATE_PERIODS
 from .._internal.dates import bucket
 from .._internal.messages import not_found
-from ..io import base_suffix, open_input
+from ..io import tag_output_batches
 from ._prevalence import prevalence
 
 __all__ = ["summarize", "summary_to_markdown"]
@@ -60,70 +59,6 @@ def _parse_by(by: str | Sequence[str] | None) -> tuple[str | None, list[tuple[st
 
 def _bucket(values: pd.Series, period: str) -> pd.Series:
     return bucket(values, period, None)
-
-
-def _batches(path: Path, columns: list[str], batch_rows: int) -> Iterator[pd.DataFrame]:
-    ext = base_suffix(path)  # a .jsonl.gz or .csv.zst output is read through its compression
-    if ext in (".parquet", ".pq") and ext != path.suffix.lower():
-        raise InputError(
-            f"{path}: a compressed Parquet file cannot be read as it is: decompress it"
-        )
-    if ext in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        try:
-            pf = pq.ParquetFile(path)
-        except Exception as exc:
-            raise InputError(
-                f"{path} is not a readable Parquet file ({str(exc).splitlines()[0]})"
-            ) from None
-        names = pf.schema_arrow.names
-        optional = ("passage", "flag", "id", *_OPTIONAL)
-        missing = [c for c in columns if c not in names and c not in optional]
-        if missing:
-            raise InputError(not_found("column(s)", missing, names, path))
-        for batch in pf.iter_batches(
-            batch_size=batch_rows, columns=[c for c in columns if c in names]
-        ):
-            yield batch.to_pandas()
-    elif ext in (".jsonl", ".ndjson", ".json"):
-        try:
-            with open_input(path) as fh:
-                reader = pd.read_json(
-                    fh, lines=True, chunksize=batch_rows, dtype=False, encoding="utf-8-sig"
-                )
-                for df in reader:
-                    yield df[[c for c in columns if c in df.columns]]
-        except InputError:
-            raise
-        except ValueError as exc:
-            raise InputError(f"cannot read {path} as JSON lines: {exc}") from None
-    elif ext in (".csv", ".tsv"):
-        sep = "\t" if ext == ".tsv" else ","
-        # Cells and column names of a CSV output are neutralised against spreadsheet formulas
-        # (a leading apostrophe): read them back as they were.
-        with open_input(path) as fh:
-            head = {h: restore(h) for h in pd.read_csv(fh, sep=sep, nrows=0).columns}
-        wanted = {h: name for h, name in head.items() if name in columns}
-        with open_input(path) as fh:
-            for df in pd.read_csv(
-                fh,
-                sep=sep,
-                chunksize=batch_rows,
-                usecols=list(wanted),
-                dtype=str,
-                keep_default_na=False,
-            ):
-                df = df.rename(columns=wanted)
-                for c in df.columns:
-                    if df[c].str.startswith("'").any():
-                        df[c] = df[c].map(restore)
-                yield df
-    else:
-        raise InputError(
-            f"cannot tell the format of {path}: use a .parquet, .jsonl or .csv output of narratives "
-            "tag (.jsonl and .csv may be compressed: .gz, .zst)"
-        )
 
 
 def summarize(
@@ -180,7 +115,9 @@ def summarize(
     )
 
     def batches() -> Iterator[pd.DataFrame]:
-        for df in _batches(path, source_cols, batch_rows):
+        for df in tag_output_batches(
+            path, source_cols, batch_rows, optional=("passage", "flag", "id", *_OPTIONAL)
+        ):
             missing = [c for c, _ in groups if c not in df.columns]
             if missing:
                 raise InputError(not_found("column(s)", missing, df.columns, path))

@@ -12,6 +12,7 @@ from ._readers import (
 )
 from ._semeval import semeval_frames
 from ._sizes import count_rows, input_fingerprint
+from ._tag_outputs import read_tag_output, tag_output_batches
 from ._training import LabelledData, as_labelled, read_labelled, read_semeval
 from ._writers import (
     check_output_path,
@@ -41,6 +42,8 @@ __all__ = [
     "read_all",
     "read_labelled",
     "read_semeval",
+    "read_tag_output",
     "rejects_path",
     "semeval_frames",
+    "tag_output_batches",
 ]

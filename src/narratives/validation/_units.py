@@ -25,6 +25,7 @@ import pandas as pd
 
 from .._exceptions import InputError
 from .._internal.messages import not_found
+from ..io import read_tag_output
 
 __all__ = ["NON_TEXT_FLAGS", "Units", "load_units", "units_from_frame"]
 
@@ -129,25 +130,16 @@ def _as_dict(v: Any) -> dict[str, Any]:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    ext = path.suffix.lower()
     try:
-        if ext in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        if ext in (".jsonl", ".ndjson", ".json"):
-            return pd.read_json(path, lines=True, dtype=False)
-        if ext in (".csv", ".tsv"):
-            return pd.read_csv(
-                path, sep="\t" if ext == ".tsv" else ",", dtype=str, keep_default_na=False
-            )
-    except (ValueError, OSError) as exc:
+        return read_tag_output(path)
+    except InputError:
+        raise
+    except OSError as exc:
         raise InputError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
     except Exception as exc:  # pyarrow's own errors
         raise InputError(
             f"{path} is not a readable tag output ({str(exc).splitlines()[0]})"
         ) from None
-    raise InputError(
-        f"cannot tell the format of {path}: use a .parquet, .jsonl or .csv output of narratives tag"
-    )
 
 
 def load_units(path: str | Path, unit: str = "passage", labels: list[str] | None = None) -> Units:
