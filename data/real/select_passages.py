@@ -15,7 +15,7 @@ the passage records as ``stratum``:
   (all of them are taken) and Kremlin passages that name only Russia or the CIS (readouts).
 - ``random``: a uniform sample of everything else (routine readouts, greetings, world news).
 
-Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR [--round2 N | --round3 | --round4 N | --round5]
+Usage: python data/real/select_passages.py SHARED_DATA_DIR OUT_DIR [--round2 N | --round3 | --round4 N | --round5 | --round6]
 
 Rounds 2-5 read the annotations present when they were drawn (the repository at that commit):
 run again later, a round selects the next passages, not the ones it selected then.
@@ -179,7 +179,8 @@ def third_round(
 
 def rest_of_pages(shared: Path, labels: dict[str, dict], taken: set[str], min_framed: int = 2):
     """Round 5 (``page``): the pages with at least ``min_framed`` framed passages hold most of
-    the frames of rounds 1-4 (20 pages, 72 of 117); round 5 annotates the rest of those pages."""
+    the frames of rounds 1-4 (20 pages, 72 of 117); round 5 annotates the rest of those pages.
+    Round 6 (``page2``) does the same for every page with a framed passage."""
     framed = Counter(i.split("-")[1] for i, r in labels.items() if r["frames"])
     pages = {p for p, n in framed.items() if n >= min_framed}
     pool = kremlin_passages(shared, 10**6, 10**6, 10**6, 10**6, random.Random(0), pages=pages)
@@ -246,7 +247,11 @@ def _rounds(argv: list[str]) -> None:
     """Rounds 2-5 (see the functions above); writes OUT/kremlin_passages_round<k>.jsonl."""
     shared_p, out = Path(argv[1]), Path(argv[2])
     here = Path(__file__).resolve().parent / "kremlin-en"
-    if "--round5" in argv:
+    if "--round6" in argv:
+        labels = {r["id"]: r for r in _jsonl(here / "labels.jsonl")}
+        recs = rest_of_pages(shared_p, labels, set(), min_framed=1)
+        _write_round(out, 6, [{**r, "stratum": "page2"} for r in recs])
+    elif "--round5" in argv:
         labels = {r["id"]: r for r in _jsonl(here / "labels.jsonl")}
         round4 = {p["id"] for p in _jsonl(here / "passages.jsonl") if p["stratum"] == "model"}
         recs = third_round(shared_p, labels, around=round4, stratum="neighbour2")
