@@ -118,6 +118,15 @@ def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float
     return wall, cpu
 
 
+def _env() -> dict[str, str]:
+    """The environment of the timed processes. Python may write bytecode (``__pycache__``,
+    ignored by git) in the untimed warm-up: an installed package has it, and an environment with
+    ``PYTHONDONTWRITEBYTECODE`` set would otherwise compile narratives' sources in every run."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "TQDM_DISABLE": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure(repeats: int, work: Path) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     (work / "one.txt").write_text(TEXT + "\n", encoding="utf-8")
     cli = narratives_command()
@@ -133,7 +142,7 @@ def measure(repeats: int, work: Path) -> tuple[dict[str, list[float]], dict[str,
         "old_library_floor": [*py, "-c", OLD_LIBRARY_FLOOR],
         "eager_package": [*py, "-c", EAGER_PACKAGE],
     }
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "TQDM_DISABLE": "1"}
+    env = _env()
     for argv in commands.values():  # warm the file cache and __pycache__ once, untimed
         timed(argv, env, work)
     times: dict[str, list[float]] = {k: [] for k in commands}
@@ -152,7 +161,11 @@ def phases(repeats: int) -> dict[str, float]:
     runs = []
     for _ in range(repeats):
         res = subprocess.run(
-            [sys.executable, "-c", PHASES, TEXT], capture_output=True, text=True, check=True
+            [sys.executable, "-c", PHASES, TEXT],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=_env(),
         )
         runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
     if not all(r.pop("lean") for r in runs):
