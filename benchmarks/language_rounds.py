@@ -26,7 +26,11 @@ from narratives.io._repo_data import CORPUS_FOLDERS, load_corpus  # noqa: E402
 
 #: Writing rounds by part number (data/corpus-ru/README.md, data/corpus-uk/README.md).
 ROUNDS = {
-    "ru": {"parts 01-09 (rounds 1-2)": range(1, 10), "parts 10-11 (round 3)": range(10, 12), "part 12 (round 4)": range(12, 13)},
+    "ru": {
+        "parts 01-09 (rounds 1-2)": range(1, 10),
+        "parts 10-11 (round 3)": range(10, 12),
+        "part 12 (round 4)": range(12, 13),
+    },
     "uk": {"parts 01-04 (rounds 1-2)": range(1, 5)},
 }
 
