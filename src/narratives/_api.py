@@ -79,7 +79,8 @@ def train(
     seed : int
         Seeds every random choice (folds, solvers); the same data and seed give the same model.
     unit : {"auto", "passage", "document"}
-        What one training text is. ``auto``: documents when the median text exceeds 1,500 characters.
+        What one training text is. ``auto``: documents when the median text is longer than a passage
+        can be (``max_passage_chars`` of the preprocessor, 1,000 characters by default).
         Document-level models tune their decision rule for per-document F1 (SemEval's metric);
         passage-level models tune each label's threshold for its own F1.
     params : dict
