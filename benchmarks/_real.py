@@ -19,6 +19,18 @@ SOURCES = REAL_SOURCES
 HELD_OUT_SHARE = REAL_HELD_OUT_SHARE
 
 
+def shown_path(path) -> str:
+    """A path as the results files show it: relative to the repository (``models/default``) or
+    to its parent (``../shared/...``), never a machine's absolute path."""
+    p = Path(path).resolve()
+    for base, prefix in ((ROOT, ""), (ROOT.parent, "../")):
+        try:
+            return prefix + str(p.relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return Path(path).name
+
+
 def held_out(group: str) -> bool:
     return real_held_out(group)
 

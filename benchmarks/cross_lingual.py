@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _real import shown_path  # noqa: E402
+
 import narratives  # noqa: E402
 
 DATA = ROOT / "data" / "parallel" / "en-ru.jsonl"
@@ -54,7 +56,7 @@ def main() -> None:
     same = [a == b for a, b in zip(pred["en"], pred["ru"], strict=True)]
     framed_alike = [i for i, s in enumerate(same) if s and pred["en"][i]]
     report = {
-        "model": str(args.model),
+        "model": shown_path(args.model),
         "n": len(rows),
         "n_gold_framed": sum(bool(g) for g in gold),
         "consistency": round(sum(same) / len(rows), 3),

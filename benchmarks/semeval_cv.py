@@ -28,11 +28,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _real import shown_path  # noqa: E402
+
 from narratives.evaluation import strip_texts  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 LANGUAGES = {"en": "English", "ru": "Russian"}
 RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _shown(metrics: dict) -> dict:
+    """The metrics with the data folder shown relative to the repository (no machine paths)."""
+    data = dict(metrics.get("data") or {})
+    if data.get("source"):
+        data["source"] = shown_path(data["source"])
+    return {**metrics, "data": data} if data else metrics
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     metrics = json.loads((args.report_dir / "metrics.json").read_text(encoding="utf-8"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{stem}.json").write_text(
-        json.dumps(strip_texts(metrics), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(strip_texts(_shown(metrics)), indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",
     )
     printed = "\n".join(
         line for line in proc.stdout.splitlines() if not line.startswith("report written to")

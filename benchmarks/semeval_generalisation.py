@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _real import shown_path  # noqa: E402
+
 import narratives  # noqa: E402
 from narratives.io import read_semeval  # noqa: E402
 
@@ -72,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         i for i, subs in gold.items() if i.startswith("EN_UA_") and not set(subs) <= {"Other"}
     ]
     res = {
-        "model": str(model.path),
+        "model": shown_path(model.path),
         "documents": len(gold),
         "seconds": round(seconds, 1),
         "per_frame": rows,
