@@ -3,7 +3,8 @@ formulation changes (issue 12).
 
     .venv/bin/python benchmarks/train_speed.py [--repeats 2] [--skip-quality]
 
-Times, in one process on one core (joblib n_jobs=1, BLAS threads 1), interleaved ``--repeats``
+Times, in one process on one core (joblib n_jobs=1, BLAS threads 1; CPU seconds of the process,
+which a shared machine's other jobs stretch less than wall time), interleaved ``--repeats``
 times so that machine noise hits every configuration alike:
 - the SemEval-2025 English training set (399 documents, 117 labels; read from ../shared, skipped
   when absent), and the v1 calibration (``sigmoid``: ``CalibratedClassifierCV`` per label) for
@@ -14,11 +15,20 @@ times so that machine noise hits every configuration alike:
   is an exact duplicate) to show how time grows with the data. Copies are near-duplicates: every
   n-gram of a document now occurs at least twice and passes ``min_df=2``, so the feature count
   grows too (the table shows it), and each copy adds the same loss again (as a larger C would);
-- a quarter, a half and all of that corpus: growth on distinct passages.
-Each configuration is trained with the primal (``classifier__dual=False``) and the dual
-(``classifier__dual=True``) formulation, one right after the other (order alternating between
-repeats); the dual/primal ratio is the median of these paired ratios, which the machine's load
-hits alike. The table also says which formulation ``dual="auto"`` picks for each training matrix.
+- a quarter, a half and all of that corpus: growth on distinct passages, with the time of each
+  stage of training in the same runs (``Stages``: near-duplicate grouping, preprocessing,
+  features, the final label models, the threshold folds' label models, the rest of the
+  out-of-fold calibration, thresholds, open-world caps, stance head; the rest of ``train`` as
+  "other") and the liblinear iterations of the final label models;
+- liblinear's time per pass over the data (``liblinear_passes``): one label model (framed or
+  not, the dual) fitted on the corpus's feature matrix at the three sizes, and on all of it
+  stacked twice and four times, stopped after 2 and after 12 passes (``max_iter``; it needs
+  more to converge); (t12 - t2) / 10, per million nonzeros. This is what makes training on the
+  corpus grow faster than the data (issue 12): liblinear solves on its own copy of the matrix,
+  16 bytes per nonzero (17 MB for a quarter of the corpus, 70 MB for all of it), and reads all
+  of it on every pass; a quarter's copy fits in the processor's cache and all of it does not,
+  so a pass costs several times more per nonzero, and only a little more beyond (the stacked
+  copies). ``memory_read_speed``: how fast numpy sums arrays of 4 to 256 MB on this machine.
 
 Quality of the two formulations (skipped with ``--skip-quality``):
 - SemEval English 5-fold CV (``narratives.evaluation.evaluate``, the same folds for both, no
@@ -35,11 +45,14 @@ core, growth no worse than linear, the same quality (CV F1 within 0.01).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
 import sys
 import time
+import warnings
+from collections import defaultdict
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -48,6 +61,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -57,6 +71,11 @@ import narratives  # noqa: E402
 from narratives.io import LabelledData, read_semeval  # noqa: E402
 from narratives.model._label_models import resolve_dual  # noqa: E402
 from narratives.preprocessing import text_hash  # noqa: E402
+
+#: CPU seconds of this process (user + system). Everything runs in this one thread (n_jobs=1,
+#: BLAS threads 1), so on an idle machine it is the wall time; on a shared one wall time also
+#: counts the time other jobs hold the core, and varies with them.
+clock = time.process_time
 
 SEMEVAL = ROOT.parent / "shared" / "data" / "semeval2025-task10-en" / "train"
 #: The two formulations compared, by the value of ``classifier__dual``.
@@ -73,10 +92,82 @@ def _replicate(ld: LabelledData, times: int) -> LabelledData:
     return LabelledData(pd.concat(frames, ignore_index=True), ld.taxonomy, [], ld.source)
 
 
+#: Stage of training -> (module, attributes) of the functions timed as that stage.
+STAGE_FUNCTIONS = {
+    "near-duplicate groups": ("narratives.model._train", "near_duplicate_groups"),
+    "preprocessing": ("narratives.preprocessing", "Preprocessor.fit|Preprocessor.transform"),
+    "features": ("narratives.features", "NarrativeFeatures.fit_transform"),
+    "label models": ("narratives.model._classifier", "NarrativeClassifier._fit_all"),
+    "fold label models": ("narratives.model._calibration", "_fit_one"),
+    "out-of-fold calibration": ("narratives.model._classifier", "oof_sigmoid"),
+    "thresholds": (
+        "narratives.model._classifier",
+        "NarrativeClassifier._tuned_thresholds|NarrativeClassifier._language_thresholds",
+    ),
+    "open-world caps": ("narratives.model._classifier", "negative_scores|cap_thresholds"),
+    "stance head": (
+        "narratives.model._classifier",
+        "fit_stance_head|NarrativeClassifier._stance_oof",
+    ),
+}
+
+
+class Stages:
+    """Seconds spent in each stage of ``narratives.train``, by wrapping the functions that do
+    them (installed once; a stage whose function is gone is simply not timed)."""
+
+    def __init__(self) -> None:
+        import importlib
+
+        self.seconds: dict[str, float] = defaultdict(float)
+        for stage, (module, attrs) in STAGE_FUNCTIONS.items():
+            mod = importlib.import_module(module)
+            for attr in attrs.split("|"):
+                *cls, name = attr.split(".")
+                owner = getattr(mod, cls[0]) if cls else mod
+                if hasattr(owner, name):
+                    setattr(owner, name, self._timed(getattr(owner, name), stage))
+
+    def _timed(self, f, stage: str):
+        @functools.wraps(f)
+        def timed(*a, **k):
+            t = clock()
+            try:
+                return f(*a, **k)
+            finally:
+                self.seconds[stage] += clock() - t
+
+        return timed
+
+    def split(self, total: float) -> dict[str, float]:
+        """This run's seconds per stage (the out-of-fold calibration without its label models,
+        which are their own stage), and the rest of ``train`` as "other"."""
+        s = dict(self.seconds)
+        s["out-of-fold calibration"] = s.get("out-of-fold calibration", 0.0) - s.get(
+            "fold label models", 0.0
+        )
+        s = {k: round(s.get(k, 0.0), 3) for k in STAGE_FUNCTIONS}
+        s["other"] = round(total - sum(s.values()), 3)
+        return s
+
+
+STAGES: Stages | None = None
+
+
 def _train(data, **kw) -> tuple[float, object]:
-    t = time.perf_counter()
+    if STAGES is not None:
+        STAGES.seconds.clear()
+    t = clock()
     model = narratives.train(data, seed=0, **kw)
-    return time.perf_counter() - t, model
+    return clock() - t, model
+
+
+def _iterations(model) -> float:
+    """Mean liblinear iterations of the final label models."""
+    its = [
+        int(e.n_iter_[0]) for e in model.pipeline.classifier.estimators_ if hasattr(e, "n_iter_")
+    ]
+    return round(float(np.mean(its)), 1) if its else float("nan")
 
 
 def _auto_picks(model) -> str:
@@ -115,10 +206,14 @@ def _configs(corpus: pd.DataFrame, params: dict) -> list[tuple[str, object, dict
 
 
 def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
+    global STAGES
     runs: dict[str, dict[str, list[float]]] = {}
     ratios: dict[str, list[float]] = {}
     auto: dict[str, str] = {}
+    stages: dict[str, dict[str, list[dict[str, float]]]] = {}
+    iterations: dict[str, dict[str, float]] = {}
     configs = _configs(corpus, params)
+    STAGES = Stages()
     # Warm-up (spaCy and the lazy imports), not timed: the first run would pay it.
     _train(corpus.head(60), params={**params, "classifier__n_jobs": 1}, unit="passage")
     for rep in range(repeats):
@@ -131,6 +226,9 @@ def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
                 this[form] = seconds
                 runs.setdefault(name, {}).setdefault(form, []).append(round(seconds, 2))
                 auto.setdefault(name, _auto_picks(model))
+                if name.startswith("default_corpus"):
+                    stages.setdefault(name, {}).setdefault(form, []).append(STAGES.split(seconds))
+                    iterations.setdefault(name, {})[form] = _iterations(model)
                 print(name, form, round(seconds, 2), flush=True)
             if len(this) == 2:
                 ratios.setdefault(name, []).append(this["dual"] / this["primal"])
@@ -141,6 +239,13 @@ def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
         "dual_over_primal": {k: round(statistics.median(v), 2) for k, v in ratios.items()},
         "auto_picks": auto,
         "n_corpus": len(corpus),
+        # Per stage, the least seconds over the repeats (each stage's own best run).
+        "stage_seconds": {
+            name: {form: {k: min(r[k] for r in rs) for k in rs[0]} for form, rs in by_form.items()}
+            for name, by_form in stages.items()
+        },
+        "stage_seconds_per_run": stages,
+        "liblinear_iterations_mean": iterations,
     }
     res["growth_corpus"] = {
         form: {
@@ -161,6 +266,84 @@ def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
             for form in FORMULATIONS
         }
     return res
+
+
+def liblinear_passes(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
+    """Seconds per liblinear pass over the data, per million nonzeros, at the three corpus sizes
+    and on all of the corpus stacked twice and four times (see the module docstring)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    from narratives import make_pipeline
+
+    def features(df: pd.DataFrame) -> tuple[sp.csr_matrix, np.ndarray]:
+        pipe = make_pipeline(**{**params, "classifier__n_jobs": 1})
+        X = sp.csr_matrix(pipe[:-1].fit_transform(df["text"].tolist()))
+        framed = np.array([bool(f) for f in df["frames"]])  # the "no label" model's target
+        return X, framed
+
+    X, y = features(corpus)
+    mats = {
+        "default_corpus_quarter": features(corpus.iloc[::4].reset_index(drop=True)),
+        "default_corpus_half": features(corpus.iloc[::2].reset_index(drop=True)),
+        "default_corpus": (X, y),
+        "default_corpus_stacked_x2": (sp.vstack([X] * 2, format="csr"), np.tile(y, 2)),
+        "default_corpus_stacked_x4": (sp.vstack([X] * 4, format="csr"), np.tile(y, 4)),
+    }
+    # The label models' estimator (C, class weights, solver), with the dual, as dual="auto"
+    # picks for this corpus.
+    base = make_pipeline(**params).classifier._base().set_params(dual=True)
+
+    def fit(Xm, ym, passes: int) -> tuple[float, int]:
+        est = base.set_params(max_iter=passes)
+        t = clock()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(Xm, ym)
+        assert est.dual
+        return clock() - t, int(est.n_iter_[0])
+
+    seconds: dict[str, list[float]] = {}
+    # Short fits, and a pass over memory is what other jobs on the machine slow most: more
+    # repeats than the training runs, so that the best of them is a quiet one.
+    for _rep in range(max(5, 2 * repeats)):
+        for name, (Xm, ym) in mats.items():
+            (t2, n2), (t12, n12) = fit(Xm, ym, 2), fit(Xm, ym, 12)
+            seconds.setdefault(name, []).append((t12 - t2) / (n12 - n2))
+    out = {}
+    for name, (Xm, _ym) in mats.items():
+        per = min(seconds[name])
+        out[name] = {
+            "rows": Xm.shape[0],
+            "nonzeros": int(Xm.nnz),
+            # liblinear's copy: a (index, value) node of 16 bytes per nonzero, plus the bias
+            # node and the terminator of every row.
+            "liblinear_mb": round((Xm.nnz + 2 * Xm.shape[0]) * 16 / 1e6, 1),
+            "seconds_per_pass": round(per, 6),
+            "seconds_per_pass_per_million_nonzeros": round(per / Xm.nnz * 1e6, 6),
+        }
+        out[name]["gb_per_second"] = round(out[name]["liblinear_mb"] / 1e3 / per, 1)
+        print("liblinear pass", name, out[name], flush=True)
+    return out
+
+
+def memory_read_speed(repeats: int) -> dict[str, float]:
+    """GB/s at which numpy sums a float64 array of each size: the machine's cache and memory
+    bandwidth, to compare liblinear's passes with (best of the repeats)."""
+    out = {}
+    for mb in (4, 8, 16, 32, 64, 128, 256):
+        a = np.ones(mb * 2**20 // 8)
+        a.sum()
+        best = min(_timed_sum(a) for _ in range(max(5, 2 * repeats)))
+        out[f"{mb} MB"] = round(a.nbytes / 1e9 / best, 1)
+    print("memory read speed (GB/s)", out, flush=True)
+    return out
+
+
+def _timed_sum(a: np.ndarray) -> float:
+    t = clock()
+    for _ in range(5):
+        a.sum()
+    return (clock() - t) / 5
 
 
 def _semeval_cv(dual: bool) -> dict:
@@ -234,11 +417,60 @@ def quality(params: dict) -> dict:
     return res
 
 
+def _stage_markdown(res: dict) -> list[str]:
+    names = ("default_corpus_quarter", "default_corpus_half", "default_corpus")
+    form = "dual"  # what dual="auto" picks for the corpus (the table above)
+    st = [res["stage_seconds"][n][form] for n in names]
+    md = [
+        "",
+        f"Stages of training ({form}; CPU seconds, each stage's best of the repeats, in the same runs "
+        "as above) for a quarter, a half and all of the corpus, and their growth:",
+        "",
+        "| stage | 1x | 2x | 4x | 2x / 1x | 4x / 1x |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = [*st[0], "total"]
+    for k in rows:
+        v = [s[k] for s in st] if k != "total" else [res["best_seconds"][n][form] for n in names]
+        g = [f"{x / v[0]:.2f}" if v[0] >= 0.05 else "-" for x in v[1:]]
+        md.append(f"| {k} | {v[0]:.2f} | {v[1]:.2f} | {v[2]:.2f} | {g[0]} | {g[1]} |")
+    lp = res["liblinear_passes"]
+    its = res["liblinear_iterations_mean"]
+    md += [
+        "",
+        "liblinear iterations (mean over the final label models): "
+        + ", ".join(f"{its[n][form]}" for n in names)
+        + " at 1x, 2x, 4x.",
+        "",
+        "liblinear's time per pass over the data (one label model, dual; (12 passes - 2 passes)"
+        " / 10, best of at least 5 repeats; the copy: 16 bytes per nonzero):",
+        "",
+        "| matrix | rows | nonzeros | liblinear's copy (MB) | ms per pass | "
+        "ms per pass per million nonzeros | copy read per second (GB/s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, r in lp.items():
+        md.append(
+            f"| {name} | {r['rows']:,} | {r['nonzeros']:,} | {r['liblinear_mb']} | "
+            f"{r['seconds_per_pass'] * 1e3:.2f} | "
+            f"{r['seconds_per_pass_per_million_nonzeros'] * 1e3:.2f} | {r['gb_per_second']} |"
+        )
+    mem = res["memory_read_gb_per_second"]
+    md += [
+        "",
+        "The machine reads a float64 array (numpy sum) at "
+        + ", ".join(f"{v} GB/s ({k})" for k, v in mem.items())
+        + ": fast while it fits in the cache, at memory speed beyond.",
+    ]
+    return md
+
+
 def _markdown(res: dict, repeats: int) -> list[str]:
     best, ratio, auto = res["best_seconds"], res["dual_over_primal"], res["auto_picks"]
     md = [
-        f"Seconds, best of {repeats:d}, one core; dual / primal is the median of the paired "
-        "ratios (the two formulations trained one after the other in each repeat).",
+        f"CPU seconds (user + system, one thread), best of {repeats:d}; dual / primal is the "
+        "median of the paired ratios (the two formulations trained one after the other in each "
+        "repeat).",
         "",
         '| training set | primal | dual | dual / primal | `dual="auto"` picks (rows x features) |',
         "|---|---|---|---|---|",
@@ -261,6 +493,7 @@ def _markdown(res: dict, repeats: int) -> list[str]:
         f"quarter of it): primal {g['primal']['x2']}x / {g['primal']['x4']}x, dual "
         f"{g['dual']['x2']}x / {g['dual']['x4']}x."
     )
+    md += _stage_markdown(res)
     q = res.get("quality")
     if q:
         md += ["", "Quality, primal vs dual (same data, folds and seed):", ""]
@@ -295,6 +528,8 @@ def main(argv: list[str] | None = None) -> dict:
     test_ids = set(json.loads((ROOT / "data" / "split.json").read_text())["test_ids"])
     corpus = corpus[~corpus["id"].isin(test_ids)].reset_index(drop=True)
     res = timing(corpus, PARAMS, args.repeats)
+    res["liblinear_passes"] = liblinear_passes(corpus, PARAMS, args.repeats)
+    res["memory_read_gb_per_second"] = memory_read_speed(args.repeats)
     if not args.skip_quality:
         res["quality"] = quality(PARAMS)
     out = ROOT / "benchmarks" / "results"
