@@ -1,7 +1,7 @@
 """Render a real evaluation report in headless Chromium and save a screenshot.
 
     .venv/bin/python benchmarks/report_screenshot.py                      # CV report on the bundled corpus
-    .venv/bin/python benchmarks/report_screenshot.py --report /tmp/semeval_report/report.html
+    .venv/bin/python benchmarks/report_screenshot.py --report REPORT_DIR/report.html
 
 Without ``--report`` it cross-validates the pipeline and the baselines on the bundled hand-written
 corpus (data/corpus/, 3 folds) and writes the report to a temporary folder. The page is opened from
