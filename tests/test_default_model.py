@@ -82,9 +82,9 @@ def _neutral_actor_topic():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known failure of the current default model: 4 of these 41 neutral sentences still "
-    "cross their frame's threshold (an aid package, war-crimes investigations, Soviet border "
-    "history); see models/FAILURE_MODES.md",
+    reason="known failure of the current default model: 3 of these 41 neutral sentences still "
+    "cross their frame's threshold (an aid package, a sanctions package, Soviet border history); "
+    "see models/FAILURE_MODES.md",
 )
 def test_country_name_plus_topic_word_is_not_a_frame(model):
     """Neutral sentences made of a frame's actors and topic words (aid, borders, sanctions,

@@ -117,3 +117,23 @@ def test_default_base_data_is_the_build_recipe():
     assert len(real_closed) == train["stratum"].isin(MODEL_SELECTED_STRATA).sum() > 0
     corpus_only = default_training_data(ROOT, real=False)
     assert full["id"].iloc[: len(corpus_only)].tolist() == corpus_only["id"].tolist()
+
+
+def test_real_frame_free_passages_are_weighted_by_copies():
+    """The recipe repeats data/real's frame-free open-world training passages, and only those."""
+    from narratives.io._repo_data import REAL_NEGATIVE_COPIES, real_training_part
+
+    full = default_training_data(ROOT)
+    real = real_training_part(ROOT / "data" / "real")
+    in_table = full[full["group"].notna()]
+    base = in_table["id"].str.replace(r"#\d+$", "", regex=True)
+    counts = base.value_counts()
+    weighted = real["open_world"] & ~real["frames"].map(bool)
+    expected = weighted.map({True: REAL_NEGATIVE_COPIES, False: 1})
+    assert counts.reindex(real["id"]).tolist() == expected.tolist()
+    # copies keep their passage's text and group (threshold folds never separate them)
+    copies = in_table[in_table["id"].str.contains("#")]
+    orig = real.set_index("id").loc[copies["id"].str.replace(r"#\d+$", "", regex=True)]
+    assert copies["text"].tolist() == orig["text"].tolist()
+    assert copies["group"].tolist() == orig["group"].tolist()
+    assert len(copies) == (REAL_NEGATIVE_COPIES - 1) * int(weighted.sum()) > 0

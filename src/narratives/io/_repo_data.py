@@ -21,6 +21,7 @@ import pandas as pd
 __all__ = [
     "CORPUS_FOLDERS",
     "REAL_HELD_OUT_SHARE",
+    "REAL_NEGATIVE_COPIES",
     "REAL_SOURCES",
     "default_training_data",
     "load_corpus",
@@ -100,6 +101,26 @@ def load_real(real: str | Path) -> pd.DataFrame:
 MODEL_SELECTED_STRATA = frozenset({"model"})
 
 
+#: How many times each frame-free, open-world data/real training passage enters the default
+#: model's training table. Frames are rare in the text the tool is run on and common in the
+#: written corpus; weighting real frame-free text three times makes a region's names and topic
+#: words ("aid", "sanctions", "borders") count less as frame evidence (measured in
+#: benchmarks/results/real_text.md and the CHANGELOG: current-events items with a promoting frame
+#: 2.8% -> 1.4%, neutral "country + topic" sentences over threshold 6 -> 3 of 41). Copies are
+#: the way a weight reaches every stage (label models, calibration and threshold folds, stance
+#: head, open-world pool) without a sample-weight path; they share their group, so no fold
+#: separates a passage from its copies.
+REAL_NEGATIVE_COPIES = 3
+
+
+def _weighted_negatives(real: pd.DataFrame, copies: int) -> pd.DataFrame:
+    """``real`` with its frame-free open-world rows repeated ``copies`` times in all (copies get
+    the ids ``<id>#2``, ``<id>#3`` ...)."""
+    neg = real[real["open_world"] & ~real["frames"].map(bool)]
+    extra = [neg.assign(id=neg["id"] + f"#{k}") for k in range(2, copies + 1)]
+    return pd.concat([real, *extra], ignore_index=True)
+
+
 def real_training_part(real: str | Path) -> pd.DataFrame:
     """The training part of data/real: id, text, frames (frame -> stance), group (page or day),
     ``open_world`` True except for the strata a model selected (:data:`MODEL_SELECTED_STRATA`)."""
@@ -133,7 +154,8 @@ def default_training_data(
     """The default model's training table: the passages of every corpus (English, Russian,
     Ukrainian) not in ``test_ids`` (default: the ones in ``data/split.json``), ``open_world`` True for the news-like parts
     (:data:`NEWS_LIKE_PARTS`) and False otherwise, then (``real``) the training part of data/real
-    with ``open_world`` True. Columns ``id``, ``text``, ``frames``, ``stance``,
+    with ``open_world`` True, its frame-free open-world passages :data:`REAL_NEGATIVE_COPIES`
+    times. Columns ``id``, ``text``, ``frames``, ``stance``,
     ``open_world`` and ``group`` (data/real rows only); ready for :func:`narratives.train`.
     ``real=False`` gives the corpus-only recipe of models built before data/real."""
     root = Path(root)
@@ -146,7 +168,7 @@ def default_training_data(
     return pd.concat(
         [
             train_df[cols].assign(open_world=_news_like(train_df["id"]).to_numpy()),
-            real_training_part(root / "data" / "real"),
+            _weighted_negatives(real_training_part(root / "data" / "real"), REAL_NEGATIVE_COPIES),
         ],
         ignore_index=True,
     )
