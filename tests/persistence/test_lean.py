@@ -9,6 +9,7 @@ scikit-learn's own TF-IDF transforms; the reader's objects equal skops' own.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -214,21 +215,62 @@ def test_a_saved_tiny_model_tags_alike_both_ways(tiny_model, tmp_path, documents
         )
 
 
-def test_a_model_the_twins_do_not_score_loads_with_scikit_learn(tiny_df, tmp_path):
-    """Sigmoid calibration by CalibratedClassifierCV (models before 0.2): not a lean type, so
-    the model loads with scikit-learn (and skops), and tags as before."""
+@pytest.fixture(scope="module")
+def v1_model(tiny_df, tmp_path_factory) -> tuple[NarrativeModel, Path]:
+    """Sigmoid calibration by CalibratedClassifierCV (models before 0.2), saved."""
     model = narratives.train(
         tiny_df,
         seed=0,
         params={"classifier__threshold_cv": 2, "classifier__calibration": "sigmoid"},
     )
-    model.save(tmp_path / "m")
+    return model, model.save(tmp_path_factory.mktemp("v1") / "m")
+
+
+def test_a_model_the_twins_do_not_score_loads_with_scikit_learn(tiny_df, v1_model):
+    """Not a lean type, so the model loads with scikit-learn (and skops), and tags as before."""
+    model, path = v1_model
     with pytest.raises(NeedsFullLoad):
-        load_lean(tmp_path / "m")
-    loaded = narratives.load(tmp_path / "m")
+        load_lean(path)
+    loaded = narratives.load(path)
     assert type(loaded.decider).__name__ == "NarrativePipeline"
     texts = list(tiny_df["text"])
     pd.testing.assert_frame_equal(loaded.tag(texts), model.tag(texts), check_exact=True)
+
+
+def test_each_fallback_starts_once_the_reader_before_it_let_go(v1_model, monkeypatch):
+    """The model is read by the lean reader, then by the full reader, then by skops. Each
+    fallback ran inside the ``except`` block of the one before, whose exception held that
+    reader's frames and everything it had made."""
+    from narratives import persistence
+    from narratives.features import NarrativeFeatures
+    from narratives.features._transform import LeanFeatures
+    from narratives.persistence import _persist
+
+    def alive(kind: type) -> int:
+        return sum(isinstance(o, kind) for o in gc.get_objects())
+
+    seen = []
+
+    def spy(real, kind):
+        def call(*args):
+            seen.append(alive(kind))
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(persistence, "load_pipeline", spy(_persist.load_pipeline, LeanFeatures))
+    monkeypatch.setattr(
+        _persist, "_load_with_skops", spy(_persist._load_with_skops, NarrativeFeatures)
+    )
+    gc.collect()
+    before = [alive(LeanFeatures), alive(NarrativeFeatures)]
+    gc.disable()  # what the code lets go of is freed at once, not by a later collection
+    try:
+        loaded = narratives.load(v1_model[1])
+    finally:
+        gc.enable()
+    assert type(loaded.decider).__name__ == "NarrativePipeline"
+    assert seen == before
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -193,8 +193,10 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
     check_sklearn_version(path, manifest, sklearn.__version__)
     ppath = check_files(path, manifest)
     try:
-        pipeline = read_skops(ppath, _make_object)
+        pipeline, with_skops = read_skops(ppath, _make_object), False
     except SkopsContentError:
+        with_skops = True  # after this block, which frees what the reader made
+    if with_skops:
         pipeline = _load_with_skops(ppath, path)
     _check_pipeline(pipeline, path)
     return pipeline, manifest

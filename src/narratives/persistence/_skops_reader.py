@@ -92,15 +92,6 @@ class _Reader:
         # skops memoizes every node that has an __id__: a later node with the same id is the
         # same object (the taxonomy dict the three steps share, None, small ints...).
         self.memo: dict[Any, Any] = {}
-        self.kinds = {
-            "ObjectNode": self._object,
-            "DictNode": self._dict,
-            "ListNode": self._list,
-            "TupleNode": self._tuple,
-            "JsonNode": self._json,
-            "TypeNode": self._type,
-            "NdArrayNode": self._array,
-        }
 
     def node(self, state: Any) -> Any:
         if not isinstance(state, dict):
@@ -111,13 +102,13 @@ class _Reader:
             if value is _BUILDING:
                 raise SkopsContentError("a node contains itself")
             return value
-        kind = self.kinds.get(state.get("__loader__"))
+        kind = _KINDS.get(state.get("__loader__"))
         cls, module = state.get("__class__"), state.get("__module__")
         if kind is None or not (isinstance(cls, str) and isinstance(module, str)):
             raise SkopsContentError(f"node kind {str(state.get('__loader__'))[:40]!r}")
         if sid:
             self.memo[sid] = _BUILDING
-        value = kind(state, f"{module}.{cls}")
+        value = kind(self, state, f"{module}.{cls}")
         if sid:
             self.memo[sid] = value
         return value
@@ -186,3 +177,17 @@ class _Reader:
                 return out
             return np.array(items, dtype="O")
         raise SkopsContentError(f"array node of kind {str(kind)[:20]!r}")
+
+
+#: The reader of each node kind (a table of the class's functions, not of bound methods: those
+#: would make every reader a reference cycle, and what it made would outlive an error until the
+#: next garbage collection, through a fallback to another reader).
+_KINDS: dict[str, Callable[[_Reader, dict[str, Any], str], Any]] = {
+    "ObjectNode": _Reader._object,
+    "DictNode": _Reader._dict,
+    "ListNode": _Reader._list,
+    "TupleNode": _Reader._tuple,
+    "JsonNode": _Reader._json,
+    "TypeNode": _Reader._type,
+    "NdArrayNode": _Reader._array,
+}
