@@ -25,7 +25,7 @@ import narratives
 from narratives._model import NarrativeModel
 from narratives.features._transform import _counts, tfidf_weighting
 from narratives.persistence._lean import NeedsFullLoad, load_lean
-from narratives.persistence._persist import _make_object
+from narratives.persistence._persist import _readable_class
 from narratives.persistence._skops_reader import read_skops
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def test_the_reader_makes_what_skops_makes(default_path):
     """The full load reads the file without skops: every object, attribute, array and type
     equal to skops' own (both fresh: scikit-learn's transform records state of its own)."""
     ppath = default_path / "pipeline.skops"
-    ours = read_skops(ppath, _make_object)
+    ours = read_skops(ppath, _readable_class)
     _assert_same(ours, sio.load(ppath, trusted=sio.get_untrusted_types(file=ppath)), "pipeline")
 
 

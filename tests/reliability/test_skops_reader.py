@@ -21,11 +21,14 @@ import numpy as np
 import pytest
 
 import narratives
-from narratives.persistence._lean import _make_twin
-from narratives.persistence._persist import _make_object, _sha256
+from narratives.persistence._lean import LEAN_TYPES
+from narratives.persistence._persist import _readable_class, _sha256
 from narratives.persistence._skops_reader import SkopsContentError, read_skops
 
-BUILDERS = pytest.mark.parametrize("build", [_make_object, _make_twin], ids=["full", "lean"])
+#: The classes each load makes: the estimator classes (full load) and their twins (lean load).
+RESOLVERS = pytest.mark.parametrize(
+    "resolve", [_readable_class, LEAN_TYPES.get], ids=["full", "lean"]
+)
 
 
 class _Payload:
@@ -92,7 +95,7 @@ def marker_module(tmp_path, monkeypatch):
     sys.modules.pop("narratives_marker_module", None)
 
 
-@BUILDERS
+@RESOLVERS
 @pytest.mark.parametrize(
     ("module", "cls"),
     [
@@ -104,16 +107,16 @@ def marker_module(tmp_path, monkeypatch):
     ],
 )
 def test_a_class_outside_the_allow_list_is_never_imported(
-    tmp_path, marker_module, build, module, cls
+    tmp_path, marker_module, resolve, module, cls
 ):
     path = _write(tmp_path / "p.skops", _object(module, cls, {"x": _json(1)}))
     with pytest.raises(SkopsContentError):
-        read_skops(path, build)
+        read_skops(path, resolve)
     assert not marker_module.exists()
     assert "narratives_marker_module" not in sys.modules
 
 
-@BUILDERS
+@RESOLVERS
 @pytest.mark.parametrize(
     "node",
     [
@@ -146,10 +149,10 @@ def test_a_class_outside_the_allow_list_is_never_imported(
         "cached",
     ],
 )
-def test_other_node_kinds_and_types_are_refused(tmp_path, marker_module, build, node):
+def test_other_node_kinds_and_types_are_refused(tmp_path, marker_module, resolve, node):
     root = _object("narratives.model._pipeline", "NarrativePipeline", {"steps": node})
     with pytest.raises(SkopsContentError):
-        read_skops(_write(tmp_path / "p.skops", root), build)
+        read_skops(_write(tmp_path / "p.skops", root), resolve)
     assert not marker_module.exists()
 
 
@@ -163,59 +166,78 @@ def _array_node(module="numpy", cls="ndarray", file="a.npy") -> dict:
     }
 
 
-@BUILDERS
-def test_a_pickled_array_is_not_unpickled(tmp_path, build):
+@RESOLVERS
+def test_a_class_is_checked_before_its_state_is_read(tmp_path, resolve):
+    """A refused class costs nothing: nothing inside it is made (or its arrays read)."""
+    asked = []
+
+    def spy(path):
+        asked.append(path)
+        return resolve(path)
+
+    inner = _object("narratives.model._pipeline", "NarrativePipeline", {"x": _array_node()})
+    root = _object("sklearn.calibration", "CalibratedClassifierCV", {"estimator": inner})
+    buf = io.BytesIO()
+    np.save(buf, np.zeros(3))
+    path = _write(tmp_path / "p.skops", root, members={"a.npy": buf.getvalue()})
+    with pytest.raises(SkopsContentError):
+        read_skops(path, spy)
+    assert asked == ["sklearn.calibration.CalibratedClassifierCV"]
+
+
+@RESOLVERS
+def test_a_pickled_array_is_not_unpickled(tmp_path, resolve):
     marker = tmp_path / "PWNED"
     buf = io.BytesIO()
     np.save(buf, np.array([_Payload(marker)], dtype=object), allow_pickle=True)
     path = _write(tmp_path / "p.skops", _array_node(), members={"a.npy": buf.getvalue()})
     with pytest.raises(SkopsContentError):
-        read_skops(path, build)
+        read_skops(path, resolve)
     assert not marker.exists()
 
 
-@BUILDERS
+@RESOLVERS
 @pytest.mark.parametrize(("module", "cls"), [("os", "system"), ("builtins", "eval")])
-def test_an_array_standing_for_another_type_is_refused(tmp_path, build, module, cls):
+def test_an_array_standing_for_another_type_is_refused(tmp_path, resolve, module, cls):
     buf = io.BytesIO()
     np.save(buf, np.array("touch x"), allow_pickle=False)
     path = _write(tmp_path / "p.skops", _array_node(module, cls), members={"a.npy": buf.getvalue()})
     with pytest.raises(SkopsContentError):
-        read_skops(path, build)
+        read_skops(path, resolve)
 
 
-@BUILDERS
+@RESOLVERS
 @pytest.mark.parametrize("protocol", [0, 1, 3, True, "2", None])
-def test_other_protocols_are_left_to_skops(tmp_path, build, protocol):
+def test_other_protocols_are_left_to_skops(tmp_path, resolve, protocol):
     with pytest.raises(SkopsContentError):
-        read_skops(_write(tmp_path / "p.skops", _json(1), protocol=protocol), build)
+        read_skops(_write(tmp_path / "p.skops", _json(1), protocol=protocol), resolve)
 
 
-@BUILDERS
+@RESOLVERS
 @pytest.mark.parametrize(
     "data",
     [b"not a zip", pickle.dumps([1, 2]), b"PK\x05\x06" + b"\0" * 18],
     ids=["text", "pickle", "empty-zip"],
 )
-def test_files_that_are_not_skops_archives(tmp_path, build, data):
+def test_files_that_are_not_skops_archives(tmp_path, resolve, data):
     path = tmp_path / "p.skops"
     path.write_bytes(data)
     with pytest.raises(SkopsContentError):
-        read_skops(path, build)
+        read_skops(path, resolve)
 
 
-@BUILDERS
+@RESOLVERS
 @pytest.mark.parametrize("schema", [b"[1, 2]", b"{nope", b'"x"', b'{"protocol": 2}'])
-def test_schemas_that_are_not_node_trees(tmp_path, build, schema):
+def test_schemas_that_are_not_node_trees(tmp_path, resolve, schema):
     path = tmp_path / "p.skops"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("schema.json", schema)
     with pytest.raises(SkopsContentError):
-        read_skops(path, build)
+        read_skops(path, resolve)
 
 
-@BUILDERS
-def test_a_node_that_contains_itself(tmp_path, build):
+@RESOLVERS
+def test_a_node_that_contains_itself(tmp_path, resolve):
     root = _object(
         "narratives.model._pipeline",
         "NarrativePipeline",
@@ -223,11 +245,11 @@ def test_a_node_that_contains_itself(tmp_path, build):
         id_=7,
     )
     with pytest.raises(SkopsContentError):
-        read_skops(_write(tmp_path / "p.skops", root), build)
+        read_skops(_write(tmp_path / "p.skops", root), resolve)
 
 
-@BUILDERS
-def test_nesting_deeper_than_the_stack(tmp_path, build):
+@RESOLVERS
+def test_nesting_deeper_than_the_stack(tmp_path, resolve):
     node = _json(1)
     for _ in range(20_000):
         node = {
@@ -240,7 +262,7 @@ def test_nesting_deeper_than_the_stack(tmp_path, build):
     with zipfile.ZipFile(path, "w") as zf:  # json.dumps itself would recurse too deeply
         zf.writestr("schema.json", '{"protocol": 2, ' + _dumps_deep(node)[1:])
     with pytest.raises(SkopsContentError):
-        read_skops(path, build)
+        read_skops(path, resolve)
 
 
 def _dumps_deep(node) -> str:
@@ -275,13 +297,13 @@ def test_shared_objects_stay_shared(tmp_path):
         "__loader__": "ListNode",
         "content": [shared, {**_json(None), "__id__": 3}],  # only the id counts
     }
-    out = read_skops(_write(tmp_path / "p.skops", root), _make_twin)
+    out = read_skops(_write(tmp_path / "p.skops", root), LEAN_TYPES.get)
     assert out[0] is out[1] and out[0] == {"a": 1}
 
 
 def test_default_model_shares_its_taxonomy_as_skops_does():
     path = narratives.default_model_path() / "pipeline.skops"
-    pipe = read_skops(path, _make_twin)
+    pipe = read_skops(path, LEAN_TYPES.get)
     steps = [s for _, s in pipe.steps]
     assert steps[0].taxonomy is steps[1].taxonomy is steps[2].taxonomy
 

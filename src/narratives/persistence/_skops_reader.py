@@ -7,10 +7,11 @@ values, types, numpy arrays) and a handful of classes, so this module reads skop
 (protocol 2: ``schema.json`` describing the objects, arrays as ``.npy`` members of the zip)
 itself, constructing objects as skops does, and nothing else:
 
-- an object is built only through ``build(class path, state)``, which the caller restricts to
-  an allow-list (``_persist``: the estimator classes, made as skops makes them, ``__new__`` then
-  ``__setstate__``; ``_lean``: the lean twins); a type node names only a builtin or numpy
-  scalar type from a fixed table; arrays are read by ``numpy.load(allow_pickle=False)``;
+- an object is made only when ``resolve(class path)`` gives its class, asked before its state
+  is read; the caller restricts it to an allow-list (``_persist``: the estimator classes;
+  ``_lean``: the lean twins), and the object is made as skops makes it (``__new__``, then
+  ``__setstate__``); a type node names only a builtin or numpy scalar type from a fixed table;
+  arrays are read by ``numpy.load(allow_pickle=False)``;
 - anything else (another node kind, class or protocol, a malformed schema) raises
   :class:`SkopsContentError`: the caller then loads the file with skops, whose type allow-list
   decides, exactly as before. Nothing in the file is ever imported or called.
@@ -66,9 +67,9 @@ _SCALARS = {k: v for k, v in _TYPES.items() if k.startswith("numpy.")}
 _BUILDING = object()  # in the memo while a node's children are read: a cycle is refused
 
 
-def read_skops(path: Path, build: Callable[[str, dict[str, Any] | None], Any]) -> Any:
-    """The object saved in the skops file ``path``, objects made by ``build(class path,
-    state)`` (the state is None when the file gives none). Raises
+def read_skops(path: Path, resolve: Callable[[str], type | None]) -> Any:
+    """The object saved in the skops file ``path``. An object node of the class path ``p`` is
+    made (as skops makes it) only when ``resolve(p)`` gives a class; None refuses it. Raises
     :class:`SkopsContentError` for anything outside the restricted format."""
     try:
         with zipfile.ZipFile(path) as zf:
@@ -78,7 +79,7 @@ def read_skops(path: Path, build: Callable[[str, dict[str, Any] | None], Any]) -
             protocol = schema.get("protocol")
             if isinstance(protocol, bool) or protocol != PROTOCOL:
                 raise SkopsContentError(f"skops protocol {protocol!r}")
-            return _Reader(zf, build).node(schema)
+            return _Reader(zf, resolve).node(schema)
     except SkopsContentError:
         raise
     except Exception as exc:  # a broken zip, JSON or array, a state its class refuses...
@@ -86,9 +87,20 @@ def read_skops(path: Path, build: Callable[[str, dict[str, Any] | None], Any]) -
         raise SkopsContentError(f"{type(exc).__name__}: {exc}"[:200]) from None
 
 
+def _make(cls: type, state: dict[str, Any] | None) -> Any:
+    """An instance of ``cls`` with ``state``, made as skops makes it."""
+    instance = cls.__new__(cls)
+    if state is not None:
+        if hasattr(instance, "__setstate__"):
+            instance.__setstate__(state)
+        else:
+            instance.__dict__.update(state)
+    return instance
+
+
 class _Reader:
-    def __init__(self, zf: zipfile.ZipFile, build: Callable[[str, Any], Any]):
-        self.zf, self.build = zf, build
+    def __init__(self, zf: zipfile.ZipFile, resolve: Callable[[str], type | None]):
+        self.zf, self.resolve = zf, resolve
         # skops memoizes every node that has an __id__: a later node with the same id is the
         # same object (the taxonomy dict the three steps share, None, small ints...).
         self.memo: dict[Any, Any] = {}
@@ -114,11 +126,14 @@ class _Reader:
         return value
 
     def _object(self, state: dict[str, Any], path: str) -> Any:
+        cls = self.resolve(path)  # before its state is read: a refused class costs nothing
+        if cls is None:
+            raise SkopsContentError(f"type {path[:80]}")
         content = state.get("content")
         attrs = None if content is None else self.node(content)
         if attrs is not None and not isinstance(attrs, dict):
             raise SkopsContentError(f"the state of {path} is not a dict")
-        return self.build(path, attrs)
+        return _make(cls, attrs)
 
     def _dict(self, state: dict[str, Any], path: str) -> dict[Any, Any]:
         if path != "builtins.dict" or not isinstance(state.get("content"), dict):
