@@ -21,8 +21,9 @@ import numpy as np
 import pytest
 
 import narratives
+from _modelfiles import read_members, write_pipeline
 from narratives.persistence._lean import LEAN_TYPES
-from narratives.persistence._persist import _readable_class, _sha256
+from narratives.persistence._persist import _readable_class
 from narratives.persistence._skops_reader import SkopsContentError, read_skops
 
 #: The classes each load makes: the estimator classes (full load) and their twins (lean load).
@@ -309,12 +310,6 @@ def test_default_model_shares_its_taxonomy_as_skops_does():
 
 
 # ----------------------------------------------------------------- through narratives.load
-def _rehash(model_dir) -> None:
-    m = json.loads((model_dir / "manifest.json").read_text())
-    m["files"]["pipeline.skops"] = _sha256(model_dir / "pipeline.skops")
-    (model_dir / "manifest.json").write_text(json.dumps(m))
-
-
 def test_a_pickled_array_inside_a_real_model_never_runs(tiny_model_dir, tmp_path):
     """A valid model file with one coefficient array replaced by a pickled object array: the
     lean and the full reader refuse it, skops refuses it, the payload never runs."""
@@ -323,12 +318,10 @@ def test_a_pickled_array_inside_a_real_model_never_runs(tiny_model_dir, tmp_path
     marker = tmp_path / "PWNED"
     buf = io.BytesIO()
     np.save(buf, np.array([_Payload(marker)], dtype=object), allow_pickle=True)
-    src = zipfile.ZipFile(tiny_model_dir / "pipeline.skops")
-    victim = next(n for n in src.namelist() if n.endswith(".npy"))
-    with zipfile.ZipFile(model / "pipeline.skops", "w") as dst:
-        for info in src.infolist():
-            dst.writestr(info, buf.getvalue() if info.filename == victim else src.read(info))
-    _rehash(model)
+    members = read_members(model / "pipeline.skops")
+    victim = next(n for n in members if n.endswith(".npy"))
+    members[victim] = buf.getvalue()
+    write_pipeline(model, members)
     with pytest.raises(narratives.ModelError):
         narratives.load(model)
     assert not marker.exists()
@@ -341,16 +334,12 @@ def test_a_real_model_naming_another_class_falls_back_to_skops(tiny_model_dir, t
     refuses it, as before."""
     model = tmp_path / "m"
     shutil.copytree(tiny_model_dir, model)
-    with zipfile.ZipFile(tiny_model_dir / "pipeline.skops") as src:
-        members = {i.filename: src.read(i) for i in src.infolist()}
+    members = read_members(model / "pipeline.skops")
     schema = json.loads(members["schema.json"])
     classifier = schema["content"]["content"]["steps"]["content"][2]["content"][1]
     assert classifier["__class__"] == "NarrativeClassifier"
     classifier.update(__class__="StandardScaler", __module__="sklearn.preprocessing._data")
     members["schema.json"] = json.dumps(schema).encode()
-    with zipfile.ZipFile(model / "pipeline.skops", "w") as dst:
-        for name, data in members.items():
-            dst.writestr(name, data)
-    _rehash(model)
+    write_pipeline(model, members)
     with pytest.raises(narratives.ModelIntegrityError, match="steps are not"):
         narratives.load(model)
