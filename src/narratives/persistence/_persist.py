@@ -34,7 +34,7 @@ from .._internal.jsonable import json_default
 from .._version import __version__
 from ..features import NarrativeFeatures
 from ..model import NarrativeClassifier, NarrativePipeline
-from ..model._lean import FITTED
+from ..model._lean import FITTED, STEPS, has_steps
 from ..preprocessing import Preprocessor
 from ._files import (
     FORMAT_VERSION,
@@ -260,26 +260,10 @@ def _check_pipeline(pipeline: Any, path: Path) -> None:
     check_taxonomy(pipeline, path)
 
 
-#: The steps of a narratives pipeline (what the fitted classifier must hold: model._lean.FITTED).
-_STEPS = (
-    ("preprocess", Preprocessor),
-    ("features", NarrativeFeatures),
-    ("classifier", NarrativeClassifier),
-)
-
-
 def _check_steps(pipeline: Any, path: Path) -> None:
-    steps = pipeline.__dict__.get("steps")
-    ok = isinstance(steps, list) and len(steps) == len(_STEPS)
-    ok = ok and all(
-        isinstance(s, tuple) and len(s) == 2 and s[0] == name and isinstance(s[1], kind)
-        for s, (name, kind) in zip(steps, _STEPS, strict=True)
-    )
-    if not ok:
-        raise ModelIntegrityError(
-            f"model {path}: the pipeline's steps are not {', '.join(n for n, _ in _STEPS)}"
-        )
-    missing = [a for a in FITTED if a not in steps[-1][1].__dict__]
+    if not has_steps(pipeline, (Preprocessor, NarrativeFeatures, NarrativeClassifier)):
+        raise ModelIntegrityError(f"model {path}: the pipeline's steps are not {', '.join(STEPS)}")
+    missing = [a for a in FITTED if a not in pipeline.__dict__["steps"][-1][1].__dict__]
     if missing:
         raise ModelIntegrityError(
             f"model {path}: the classifier is not fitted (it has no {missing[0]})"
