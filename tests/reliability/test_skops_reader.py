@@ -419,9 +419,10 @@ def test_an_object_array_repeating_a_shared_row_is_refused(tmp_path, resolve):
         ([_json(["a", "b"]), _json(["c", "d"])], [2, 3]),
         ([_json(["a", "b"]), _json(["c", "d"])], [1, 2]),
         ([_json("a"), _json("b")], [2, 1]),
+        ([_json(0), _json(0)], [2, 1]),
         ([_json([[1, 2], [3, 4]])], [1, 2, 100_000]),
     ],
-    ids=["longer", "wider", "shorter", "flat-rows", "deeper"],
+    ids=["longer", "wider", "shorter", "flat-rows", "int-rows", "deeper"],
 )
 def test_an_object_array_whose_shape_does_not_match_its_items(tmp_path, resolve, items, shape):
     """The shape was never checked: skops and the reader made whatever np.array gave."""

@@ -363,11 +363,10 @@ class _Reader:
         allocated, so the array holds what the file spells out."""
         rows = [items]
         for depth, n in enumerate(shape):
+            if depth:  # the rows one level down (each a list of its own, checked first)
+                rows = [value for row in rows for value in row]
             if not all(isinstance(row, list) and len(row) == n for row in rows):
                 raise _Refused("has an object array whose shape does not match its items")
-            if depth + 1 == len(shape):
-                break
-            rows = [value for row in rows for value in row]
             if len({id(row) for row in rows}) != len(rows):
                 raise _Refused("has an object array that repeats a row")
         self._spend(math.prod(shape) * np.dtype(object).itemsize)
