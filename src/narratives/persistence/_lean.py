@@ -44,8 +44,9 @@ class NeedsFullLoad(Exception):
 def load_lean(path: str | Path) -> tuple[LeanPipeline, dict[str, Any]]:
     """``(lean pipeline, manifest)`` of a model directory, or :class:`NeedsFullLoad`.
 
-    Raises the model errors of :func:`~narratives.persistence.read_manifest` and of the file
-    checks (version, hash, size) itself, as the full load would.
+    Raises the model errors of :func:`~narratives.persistence.read_manifest`, of the file
+    checks (version, hash, size) and of the reader's memory bounds itself, as the full load
+    would (a file breaking a bound is never read again).
     """
     path = Path(path)
     manifest = read_manifest(path)
