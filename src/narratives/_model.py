@@ -193,6 +193,10 @@ class NarrativeModel:
         try:
             lean, manifest = load_lean(path)
         except NeedsFullLoad:
+            # the full load runs after this block: the exception (its traceback, the reader's
+            # error chained to it) holds what the lean reader made until the block ends
+            lean = None
+        if lean is None:
             from . import persistence
 
             pipeline, manifest = persistence.load_pipeline(path)

@@ -18,6 +18,7 @@ from typing import ClassVar
 import pytest
 
 import narratives
+from _modelfiles import rehash
 from narratives import InputError, ModelIntegrityError, ModelNotFoundError, UntrustedModelError
 from narratives.persistence import parse_hub_spec, push_model
 
@@ -97,20 +98,13 @@ def test_the_safe_loader_checks_hub_models(hub, tiny_model_dir, tmp_path):
     import skops.io as sio
     from sklearn.preprocessing import FunctionTransformer
 
-    from narratives.persistence._persist import _sha256
-
     bad = tmp_path / "bad"
     shutil.copytree(tiny_model_dir, bad)
     sio.dump(FunctionTransformer(func=len), bad / "pipeline.skops")
-    manifest = (bad / "manifest.json").read_text()
     cache_model(hub, "owner/tampered", bad)  # the manifest hash no longer matches
     with pytest.raises(ModelIntegrityError, match="manifest hash"):
         narratives.load("hf://owner/tampered")
-    import json
-
-    m = json.loads(manifest)
-    m["files"]["pipeline.skops"] = _sha256(bad / "pipeline.skops")
-    (bad / "manifest.json").write_text(json.dumps(m))
+    rehash(bad)
     cache_model(hub, "owner/untrusted", bad)
     with pytest.raises(UntrustedModelError, match="trusted list"):
         narratives.load("hf://owner/untrusted")

@@ -9,6 +9,7 @@ scikit-learn's own TF-IDF transforms; the reader's objects equal skops' own.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -21,10 +22,11 @@ import scipy.sparse as sp
 import skops.io as sio
 
 import narratives
+from _modelfiles import read_members, write_pipeline
 from narratives._model import NarrativeModel
 from narratives.features._transform import _counts, tfidf_weighting
 from narratives.persistence._lean import NeedsFullLoad, load_lean
-from narratives.persistence._persist import _make_object
+from narratives.persistence._persist import _readable_class
 from narratives.persistence._skops_reader import read_skops
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +119,7 @@ def test_the_reader_makes_what_skops_makes(default_path):
     """The full load reads the file without skops: every object, attribute, array and type
     equal to skops' own (both fresh: scikit-learn's transform records state of its own)."""
     ppath = default_path / "pipeline.skops"
-    ours = read_skops(ppath, _make_object)
+    ours = read_skops(ppath, _readable_class)
     _assert_same(ours, sio.load(ppath, trusted=sio.get_untrusted_types(file=ppath)), "pipeline")
 
 
@@ -203,32 +205,72 @@ def test_with_thresholds_and_explain_on_a_lean_model(lean_model):
 
 
 def test_a_saved_tiny_model_tags_alike_both_ways(tiny_model, tmp_path, documents):
+    """Every document, the empty, blank, markup-only and long ones at the end included."""
     tiny_model.save(tmp_path / "m")
     lean = narratives.load(tmp_path / "m")
     assert type(lean.decider).__name__ == "LeanPipeline"
     for unit in ("passage", "document"):
-        pd.testing.assert_frame_equal(
-            lean.tag(documents[:60], unit=unit),
-            tiny_model.tag(documents[:60], unit=unit),
-            check_exact=True,
-        )
+        new = lean.tag(documents, unit=unit)
+        pd.testing.assert_frame_equal(new, tiny_model.tag(documents, unit=unit), check_exact=True)
+    assert (new["flag"] == "empty").sum() >= 2
 
 
-def test_a_model_the_twins_do_not_score_loads_with_scikit_learn(tiny_df, tmp_path):
-    """Sigmoid calibration by CalibratedClassifierCV (models before 0.2): not a lean type, so
-    the model loads with scikit-learn (and skops), and tags as before."""
+@pytest.fixture(scope="module")
+def v1_model(tiny_df, tmp_path_factory) -> tuple[NarrativeModel, Path]:
+    """Sigmoid calibration by CalibratedClassifierCV (models before 0.2), saved."""
     model = narratives.train(
         tiny_df,
         seed=0,
         params={"classifier__threshold_cv": 2, "classifier__calibration": "sigmoid"},
     )
-    model.save(tmp_path / "m")
+    return model, model.save(tmp_path_factory.mktemp("v1") / "m")
+
+
+def test_a_model_the_twins_do_not_score_loads_with_scikit_learn(tiny_df, v1_model):
+    """Not a lean type, so the model loads with scikit-learn (and skops), and tags as before."""
+    model, path = v1_model
     with pytest.raises(NeedsFullLoad):
-        load_lean(tmp_path / "m")
-    loaded = narratives.load(tmp_path / "m")
+        load_lean(path)
+    loaded = narratives.load(path)
     assert type(loaded.decider).__name__ == "NarrativePipeline"
     texts = list(tiny_df["text"])
     pd.testing.assert_frame_equal(loaded.tag(texts), model.tag(texts), check_exact=True)
+
+
+def test_each_fallback_starts_once_the_reader_before_it_let_go(v1_model, monkeypatch):
+    """The model is read by the lean reader, then by the full reader, then by skops. Each
+    fallback ran inside the ``except`` block of the one before, whose exception held that
+    reader's frames and everything it had made."""
+    from narratives import persistence
+    from narratives.features import NarrativeFeatures
+    from narratives.features._transform import LeanFeatures
+    from narratives.persistence import _persist
+
+    def alive(kind: type) -> int:
+        return sum(isinstance(o, kind) for o in gc.get_objects())
+
+    seen = []
+
+    def spy(real, kind):
+        def call(*args):
+            seen.append(alive(kind))
+            return real(*args)
+
+        return call
+
+    monkeypatch.setattr(persistence, "load_pipeline", spy(_persist.load_pipeline, LeanFeatures))
+    monkeypatch.setattr(
+        _persist, "_load_with_skops", spy(_persist._load_with_skops, NarrativeFeatures)
+    )
+    gc.collect()
+    before = [alive(LeanFeatures), alive(NarrativeFeatures)]
+    gc.disable()  # what the code lets go of is freed at once, not by a later collection
+    try:
+        loaded = narratives.load(v1_model[1])
+    finally:
+        gc.enable()
+    assert type(loaded.decider).__name__ == "NarrativePipeline"
+    assert seen == before
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -284,25 +326,14 @@ def test_small_batches_score_as_large_ones(lean_model, documents):
 def test_a_state_the_twins_cannot_read_is_left_to_the_full_load(tiny_model, tmp_path):
     """A saved vectorizer without its ``analyzer``: the lean load refers the model to the full
     load instead of failing (or tagging) with it."""
-    import zipfile
-
-    from narratives.persistence._files import _sha256
-
     tiny_model.save(tmp_path / "m")
-    ppath = tmp_path / "m" / "pipeline.skops"
-    with zipfile.ZipFile(ppath) as src:
-        members = {i.filename: src.read(i) for i in src.infolist()}
+    members = read_members(tmp_path / "m" / "pipeline.skops")
     schema = json.loads(members["schema.json"])
     features = schema["content"]["content"]["steps"]["content"][1]["content"][1]
     word = features["content"]["content"]["word_"]
     assert word["__class__"] == "TfidfVectorizer"
     del word["content"]["content"]["analyzer"]
     members["schema.json"] = json.dumps(schema).encode()
-    with zipfile.ZipFile(ppath, "w") as dst:
-        for name, data in members.items():
-            dst.writestr(name, data)
-    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
-    manifest["files"]["pipeline.skops"] = _sha256(ppath)
-    (tmp_path / "m" / "manifest.json").write_text(json.dumps(manifest))
+    write_pipeline(tmp_path / "m", members)
     with pytest.raises(NeedsFullLoad):
         load_lean(tmp_path / "m")

@@ -19,14 +19,8 @@ import zipfile
 import pytest
 import skops.io as sio
 
+from _modelfiles import rehash
 from narratives.cli._app import main
-from narratives.persistence._persist import _sha256
-
-
-def _rehash(model_dir) -> None:
-    m = json.loads((model_dir / "manifest.json").read_text())
-    m["files"]["pipeline.skops"] = _sha256(model_dir / "pipeline.skops")
-    (model_dir / "manifest.json").write_text(json.dumps(m))
 
 
 @pytest.fixture
@@ -111,7 +105,7 @@ def _two_steps(tiny_model):
 )
 def test_pipeline_of_the_wrong_shape(capsys, model_copy, tiny_model, make, message, command):
     sio.dump(make(tiny_model), model_copy / "pipeline.skops")
-    _rehash(model_copy)
+    rehash(model_copy)
     assert message in info_fails_with_model_error(capsys, model_copy, command=command)
 
 
@@ -122,7 +116,7 @@ def test_taxonomy_named_by_a_path_is_refused(capsys, model_copy, tiny_model):
     for step in ("preprocess", "features", "classifier"):
         pipe.named_steps[step].taxonomy = "taxonomy.yaml"
     sio.dump(pipe, model_copy / "pipeline.skops")
-    _rehash(model_copy)
+    rehash(model_copy)
     line = info_fails_with_model_error(capsys, model_copy)
     assert "self-contained" in line and "taxonomy" in line
 
@@ -142,7 +136,7 @@ def test_zip_bomb_is_refused_before_it_is_read(capsys, model_copy, monkeypatch):
     monkeypatch.setenv("NARRATIVES_MAX_MODEL_BYTES", str(10_000_000))
     _bomb(model_copy / "pipeline.skops", 64 << 20)  # 64 MB of zeros in 64 kB
     assert (model_copy / "pipeline.skops").stat().st_size < 1 << 20
-    _rehash(model_copy)
+    rehash(model_copy)
     t0 = time.perf_counter()
     line = info_fails_with_model_error(capsys, model_copy)
     assert time.perf_counter() - t0 < 5
@@ -158,7 +152,7 @@ def test_declared_size_over_the_default_limit(capsys, model_copy):
     cd = data.rindex(b"PK\x01\x02")
     data[cd + 24 : cd + 28] = (0xFFFFFFF0).to_bytes(4, "little")
     path.write_bytes(bytes(data))
-    _rehash(model_copy)
+    rehash(model_copy)
     assert "more than the limit of 1,073,741,824" in info_fails_with_model_error(capsys, model_copy)
 
 

@@ -17,8 +17,8 @@ import pytest
 import skops.io as sio
 from _reliability import write_jsonl
 
+from _modelfiles import rehash
 from narratives.persistence import TRUSTED_TYPES
-from narratives.persistence._persist import _sha256
 
 
 class _Payload:
@@ -33,19 +33,13 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
-def _rehash(model_dir) -> None:
-    m = json.loads((model_dir / "manifest.json").read_text())
-    m["files"]["pipeline.skops"] = _sha256(model_dir / "pipeline.skops")
-    (model_dir / "manifest.json").write_text(json.dumps(m))
-
-
 @pytest.fixture
 def evil_model(tiny_model_dir, tmp_path):
     model = tmp_path / "evil-model"
     shutil.copytree(tiny_model_dir, model)
     marker = tmp_path / "PWNED"
     (model / "pipeline.skops").write_bytes(pickle.dumps(_Payload(marker)))
-    _rehash(model)
+    rehash(model)
     return model, marker
 
 
@@ -98,7 +92,7 @@ def test_tag_refuses_skops_file_calling_os_system(run, tiny_model_dir, tmp_path)
     shutil.copytree(tiny_model_dir, model)
     marker = tmp_path / "PWNED"
     _skops_calling_os_system(model / "pipeline.skops", marker)
-    _rehash(model)
+    rehash(model)
     # positive control: skops itself runs the command when told to trust os.system
     control = (
         "import skops.io as sio; p = {p!r}; sio.load(p, trusted=sio.get_untrusted_types(file=p))"
@@ -160,7 +154,7 @@ def test_wrong_object_in_a_valid_skops_file_is_a_model_error(capsys, tiny_model_
     model = tmp_path / "dict-model"
     shutil.copytree(tiny_model_dir, model)
     sio.dump({"not": "a pipeline"}, model / "pipeline.skops")
-    _rehash(model)
+    rehash(model)
     assert main(["info", "--model", str(model)]) == 3
     err = capsys.readouterr().err
     assert err.strip().startswith("error:") and "not a narratives pipeline" in err

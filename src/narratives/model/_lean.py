@@ -17,7 +17,7 @@ from ..features._transform import LeanFeatures
 from ..preprocessing._segmenter import LeanPreprocessor
 from ._deciding import DecidingClassifier, DecidingPipeline, fill_classifier_defaults
 
-__all__ = ["LeanClassifier", "LeanLinear", "LeanPipeline"]
+__all__ = ["FITTED", "STEPS", "LeanClassifier", "LeanLinear", "LeanPipeline", "has_steps"]
 
 #: What a fitted classifier must hold (checked when a model is loaded).
 FITTED = (
@@ -93,16 +93,27 @@ class LeanPipeline(DecidingPipeline):
 
     def supported(self) -> bool:
         """The three steps, each of its lean kind and scored here."""
-        steps = self.__dict__.get("steps")
-        kinds = (("preprocess", LeanPreprocessor), ("features", LeanFeatures))
-        kinds += (("classifier", LeanClassifier),)
         return (
-            isinstance(steps, list)
-            and len(steps) == len(kinds)
-            and all(
-                isinstance(s, tuple) and len(s) == 2 and s[0] == name and isinstance(s[1], kind)
-                for s, (name, kind) in zip(steps, kinds, strict=True)
-            )
-            and steps[1][1].supported()
-            and steps[2][1].supported()
+            has_steps(self, (LeanPreprocessor, LeanFeatures, LeanClassifier))
+            and self.steps[1][1].supported()
+            and self.steps[2][1].supported()
         )
+
+
+#: The steps of a narratives pipeline, in order.
+STEPS = ("preprocess", "features", "classifier")
+
+
+def has_steps(pipeline: Any, kinds: tuple[type, type, type]) -> bool:
+    """Whether the saved state of ``pipeline`` has :data:`STEPS` as its ``steps``, each a
+    ``(name, step)`` pair whose step is of its kind (a loaded pipeline's shape, checked by the
+    full load with the estimator classes and by the lean load with their twins)."""
+    steps = pipeline.__dict__.get("steps")
+    return (
+        isinstance(steps, list)
+        and len(steps) == len(STEPS)
+        and all(
+            isinstance(s, tuple) and len(s) == 2 and s[0] == name and isinstance(s[1], kind)
+            for s, name, kind in zip(steps, STEPS, kinds, strict=True)
+        )
+    )

@@ -44,8 +44,9 @@ class NeedsFullLoad(Exception):
 def load_lean(path: str | Path) -> tuple[LeanPipeline, dict[str, Any]]:
     """``(lean pipeline, manifest)`` of a model directory, or :class:`NeedsFullLoad`.
 
-    Raises the model errors of :func:`~narratives.persistence.read_manifest` and of the file
-    checks (version, hash, size) itself, as the full load would.
+    Raises the model errors of :func:`~narratives.persistence.read_manifest`, of the file
+    checks (version, hash, size) and of the reader's memory bounds itself, as the full load
+    would (a file breaking a bound is never read again).
     """
     path = Path(path)
     manifest = read_manifest(path)
@@ -56,7 +57,7 @@ def load_lean(path: str | Path) -> tuple[LeanPipeline, dict[str, Any]]:
     check_sklearn_version(path, manifest, have)
     ppath = check_files(path, manifest)
     try:
-        pipeline = read_skops(ppath, _make_twin)
+        pipeline = read_skops(ppath, LEAN_TYPES.get)
     except SkopsContentError as exc:
         raise NeedsFullLoad(str(exc)) from None
     try:
@@ -74,16 +75,6 @@ def load_lean(path: str | Path) -> tuple[LeanPipeline, dict[str, Any]]:
     if not ok:
         raise NeedsFullLoad("not a pipeline the lean twins tag")
     return pipeline, manifest
-
-
-def _make_twin(path: str, state: dict[str, Any] | None) -> Any:
-    twin = LEAN_TYPES.get(path)
-    if twin is None:
-        raise SkopsContentError(f"type {path[:80]}")
-    instance = twin.__new__(twin)
-    if state is not None:
-        instance.__setstate__(state)
-    return instance
 
 
 def _params(pipeline: LeanPipeline) -> list[tuple[str, Any]]:

@@ -34,7 +34,7 @@ from .._internal.jsonable import json_default
 from .._version import __version__
 from ..features import NarrativeFeatures
 from ..model import NarrativeClassifier, NarrativePipeline
-from ..model._lean import FITTED
+from ..model._lean import FITTED, STEPS, has_steps
 from ..preprocessing import Preprocessor
 from ._files import (
     FORMAT_VERSION,
@@ -193,18 +193,25 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
     check_sklearn_version(path, manifest, sklearn.__version__)
     ppath = check_files(path, manifest)
     try:
-        pipeline = read_skops(ppath, _make_object)
+        pipeline, with_skops = read_skops(ppath, _readable_class), False
     except SkopsContentError:
+        with_skops = True  # after this block, which frees what the reader made
+    if with_skops:
         pipeline = _load_with_skops(ppath, path)
     _check_pipeline(pipeline, path)
     return pipeline, manifest
 
 
-#: The classes the skops-free reader makes (as skops makes them): the trusted types and the
-#: scikit-learn classes of skops' own defaults that narratives models hold.
+#: The classes the skops-free reader makes (as skops makes them): the narratives classes and
+#: the scikit-learn classes of skops' own defaults that narratives models hold. Not the
+#: calibration classes of TRUSTED_TYPES: only a CalibratedClassifierCV holds them, which this
+#: reader refuses (before reading its state), so such a model is loaded by skops.
 READABLE_TYPES = frozenset(
     (
-        *TRUSTED_TYPES,
+        "narratives.features._features.NarrativeFeatures",
+        "narratives.model._classifier.NarrativeClassifier",
+        "narratives.model._pipeline.NarrativePipeline",
+        "narratives.preprocessing._preprocessor.Preprocessor",
         "sklearn.feature_extraction.text.TfidfTransformer",
         "sklearn.feature_extraction.text.TfidfVectorizer",
         "sklearn.linear_model._logistic.LogisticRegression",
@@ -212,19 +219,12 @@ READABLE_TYPES = frozenset(
 )
 
 
-def _make_object(path: str, state: dict[str, Any] | None) -> Any:
-    """An instance of the allowed class ``path`` with ``state``, made as skops makes it."""
+def _readable_class(path: str) -> type | None:
+    """The class the reader makes for the saved class path ``path``, if it is allowed."""
     if path not in READABLE_TYPES:
-        raise SkopsContentError(f"type {path[:80]}")
+        return None
     module, _, name = path.rpartition(".")
-    cls = getattr(importlib.import_module(module), name)
-    instance = cls.__new__(cls)
-    if state is not None:
-        if hasattr(instance, "__setstate__"):
-            instance.__setstate__(state)
-        else:
-            instance.__dict__.update(state)
-    return instance
+    return getattr(importlib.import_module(module), name)
 
 
 def _load_with_skops(ppath: Path, path: Path) -> Any:
@@ -260,26 +260,10 @@ def _check_pipeline(pipeline: Any, path: Path) -> None:
     check_taxonomy(pipeline, path)
 
 
-#: The steps of a narratives pipeline (what the fitted classifier must hold: model._lean.FITTED).
-_STEPS = (
-    ("preprocess", Preprocessor),
-    ("features", NarrativeFeatures),
-    ("classifier", NarrativeClassifier),
-)
-
-
 def _check_steps(pipeline: Any, path: Path) -> None:
-    steps = pipeline.__dict__.get("steps")
-    ok = isinstance(steps, list) and len(steps) == len(_STEPS)
-    ok = ok and all(
-        isinstance(s, tuple) and len(s) == 2 and s[0] == name and isinstance(s[1], kind)
-        for s, (name, kind) in zip(steps, _STEPS, strict=True)
-    )
-    if not ok:
-        raise ModelIntegrityError(
-            f"model {path}: the pipeline's steps are not {', '.join(n for n, _ in _STEPS)}"
-        )
-    missing = [a for a in FITTED if a not in steps[-1][1].__dict__]
+    if not has_steps(pipeline, (Preprocessor, NarrativeFeatures, NarrativeClassifier)):
+        raise ModelIntegrityError(f"model {path}: the pipeline's steps are not {', '.join(STEPS)}")
+    missing = [a for a in FITTED if a not in pipeline.__dict__["steps"][-1][1].__dict__]
     if missing:
         raise ModelIntegrityError(
             f"model {path}: the classifier is not fitted (it has no {missing[0]})"
