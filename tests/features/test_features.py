@@ -102,3 +102,33 @@ def test_word_transform_equals_sklearn(processed, ngram_range):
     assert np.array_equal(got.indices, expected.indices)
     assert np.array_equal(got.data, expected.data)
     assert got.dtype == expected.dtype
+
+
+def test_word_transform_is_bounded_by_document_length(processed):
+    """A model file's ngram_range is untrusted: a huge max_n costs no more than the documents'
+    own lengths (as in scikit-learn), and the output is still scikit-learn's."""
+    import time
+
+    f = NarrativeFeatures(ngram_range=(1, 3), min_df=1).fit(processed)
+    docs = [p.tokens or "<empty>" for p in processed][:50] + WORD_TEXTS
+    f.word_.ngram_range = (1, 10**9)
+    t0 = time.process_time()
+    got = _word_transform(f.word_, docs)
+    assert time.process_time() - t0 < 5
+    expected = f.word_.transform(docs)
+    assert np.array_equal(got.indices, expected.indices)
+    assert np.array_equal(got.data, expected.data)
+
+
+@pytest.mark.parametrize("bad", [(0, 2), (3, 2), (1.0, 2), (True, 2), (1,), "12", None, (1, 2, 3)])
+def test_lean_vectorizer_refuses_invalid_ngram_range(bad):
+    from narratives.features._transform import LeanTfidf, LeanVectorizer
+
+    v = LeanVectorizer.__new__(LeanVectorizer)
+    tfidf = LeanTfidf.__new__(LeanTfidf)
+    tfidf.__dict__["norm"] = "l2"
+    v.__setstate__({"_tfidf": tfidf, "ngram_range": (1, 2), "analyzer": "char_wb",
+                    "preprocessor": None, "strip_accents": None, "lowercase": True})  # fmt: skip
+    assert v.supported()
+    v.__dict__["ngram_range"] = bad
+    assert not v.supported()

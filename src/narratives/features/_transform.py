@@ -115,10 +115,11 @@ def _word_transform(vectorizer: Any, docs: Sequence[str]) -> sp.csr_matrix:
     for r, doc in enumerate(docs):
         toks = doc.split()
         before = len(feats)
-        for n in range(min_n, max_n + 1):
+        # Bounded by the document's length as in sklearn: a model file's ngram_range is untrusted.
+        for n in range(min_n, min(max_n, len(toks)) + 1):
             if n == 1:
                 feats += toks
-            elif n <= len(toks):
+            else:
                 feats += map(join, zip(*(toks[i:] for i in range(n)), strict=False))
         lengths[r] = len(feats) - before
     cols = np.fromiter(map(get, feats, itertools.repeat(-1)), dtype=np.int64, count=len(feats))
@@ -280,6 +281,8 @@ class LeanVectorizer:
         tfidf = self.__dict__.get("_tfidf")
         if not isinstance(tfidf, LeanTfidf) or tfidf.__dict__.get("norm") not in (None, "l2"):
             return False
+        if not _valid_range(self.__dict__.get("ngram_range")):
+            return False
         if self.analyzer == "word":
             return _fast_word_path(self)
         return (
@@ -292,6 +295,16 @@ class LeanVectorizer:
     def build_preprocessor(self):
         """scikit-learn's preprocessor for the supported settings: lower-casing or nothing."""
         return str.lower if self.lowercase else _identity
+
+
+def _valid_range(r: Any) -> bool:
+    """An n-gram range as scikit-learn accepts it: two integers, ``1 <= min_n <= max_n``."""
+    return (
+        isinstance(r, tuple | list)
+        and len(r) == 2
+        and all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in r)
+        and 1 <= r[0] <= r[1]
+    )
 
 
 def _identity(doc: str) -> str:
