@@ -165,3 +165,34 @@ def test_rich_bar_on_a_terminal(tmp_path, model, corpus):
     )
     text = buf.getvalue()
     assert "60/60" in text and "rows/s" in text and "ETA" in text
+
+
+def test_heap_frozen_while_tagging_and_unfrozen_after(
+    tmp_path, tiny_model_dir, corpus, monkeypatch
+):
+    """The command keeps what exists before tagging out of the garbage collector's passes while
+    it tags (gc.freeze), and gives it back afterwards, also when tagging fails."""
+    import gc
+
+    import narratives.engine
+
+    seen = []
+    real = narratives.engine.tag_file
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(narratives.engine, "tag_file", spy)
+    before = gc.get_freeze_count()
+    out = tmp_path / "o.jsonl"
+    assert main(["tag", str(corpus), "-o", str(out), "--model", str(tiny_model_dir)]) == 0
+    assert seen and seen[0] > before
+    assert gc.get_freeze_count() == before
+
+    def fail(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(narratives.engine, "tag_file", fail)
+    main(["tag", str(corpus), "-o", str(tmp_path / "p.jsonl"), "--model", str(tiny_model_dir)])
+    assert gc.get_freeze_count() == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import shutil
 import sys
@@ -29,6 +30,18 @@ from ._common import (
     is_quiet,
     out,
 )
+
+
+@contextlib.contextmanager
+def _frozen_heap():
+    """Everything alive before tagging (the loaded model, the imported modules) outside the
+    garbage collector's reach while tagging: its full passes walked all of it again and again,
+    about a twentieth of the time of a run. Forked workers inherit it so."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def tag(
@@ -161,7 +174,8 @@ def tag(
                 lang=lang,
             )
             progress = None if is_quiet() else _progress(progress_every)
-            summary = tag_file(input, output, m, options, progress=progress)
+            with _frozen_heap():
+                summary = tag_file(input, output, m, options, progress=progress)
         except KeyboardInterrupt:
             if checkpoint_dir(output).is_dir() and not to_stdout:
                 out.print(

@@ -7,6 +7,7 @@ future of :class:`~narratives.engine._work.ChunkResult`, ``wait_first(futures)``
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import logging
 import multiprocessing
 import os
@@ -88,6 +89,9 @@ def _init_worker(
     # Spawned: our own pickled bytes, from the parent process.
     _WORKER["model"] = _INHERIT["model"] if blob is None else pickle.loads(blob)
     _INHERIT.clear()
+    # The model (and, forked, all the parent left us) lives as long as this process: kept out of
+    # the garbage collector's full passes, which would walk it again and again.
+    gc.freeze()
     _WORKER["opts"] = opts
     if dedup_path:
         _WORKER["store"] = DedupStore(dedup_path)

@@ -98,7 +98,11 @@ def _char_wb_transform(vectorizer: Any, docs: Sequence[str]) -> sp.csr_matrix:
         ),
         shape=(len(local), len(vocab)),
     )
-    return _weighted(vectorizer, (D @ M).tocsr())
+    # D @ M computed as (M.T @ D.T), then made column-major: each column (a document) lists its
+    # n-grams in order, so the result is already the canonical CSR of D @ M (sorting every row of
+    # D @ M took longer than the product). Counts are small integers: any order of summing them
+    # gives the same values.
+    return _weighted(vectorizer, (M.T.tocsr() @ D.T.tocsr()).tocsc().T)
 
 
 def _word_transform(vectorizer: Any, docs: Sequence[str]) -> sp.csr_matrix:
@@ -165,18 +169,18 @@ def _l2_rows(X: sp.csr_matrix) -> None:
     """Divide each row of ``X`` by its L2 norm in place, as ``sklearn.preprocessing.normalize``
     does for CSR input (``inplace_csr_row_normalize_l2``): the squares (in the data's precision)
     summed one after another in double precision, rows whose sum is 0 left alone, each value
-    divided in double precision and stored back. ``np.cumsum`` adds in sequence (``np.sum``
-    would add pairwise and could round differently)."""
+    divided in double precision and stored back. ``np.bincount`` with weights adds each value to
+    its row's sum in sequence, in double precision, like sklearn's loop (``np.sum`` or
+    ``np.add.reduceat`` would add pairwise and could round differently)."""
     data, indptr = X.data, X.indptr
+    if not len(data):
+        return
     squares = (data * data).astype(np.float64)
     lengths = np.diff(indptr)
-    sums = np.zeros(X.shape[0], dtype=np.float64)
-    for i in np.flatnonzero(lengths):
-        sums[i] = np.cumsum(squares[indptr[i] : indptr[i + 1]])[-1]
-    norms = np.sqrt(sums)
-    scale = np.repeat(norms, lengths)
-    on = scale != 0.0
-    data[on] = (data[on].astype(np.float64) / scale[on]).astype(data.dtype)
+    rows = np.repeat(np.arange(X.shape[0]), lengths)
+    norms = np.sqrt(np.bincount(rows, weights=squares, minlength=X.shape[0]))
+    norms[norms == 0.0] = 1.0  # x / 1.0 is x: such rows stay as they are
+    data[:] = data / np.repeat(norms, lengths)  # in double precision, stored in data's dtype
 
 
 def _fast_word_path(vectorizer: Any) -> bool:

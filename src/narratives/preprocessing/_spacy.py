@@ -13,6 +13,7 @@ import spacy
 import yaml
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 from .._exceptions import InputError
@@ -30,6 +31,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 DEFAULT_SPACY = "blank:en"
+#: Whitespace-delimited chunks spaCy's tokenizer remembers the tokens of (its default, 10,000, is
+#: full after a few hundred news articles; every chunk past it goes through the prefix, suffix
+#: and infix rules again). A cached chunk gives the tokens the rules give (spaCy's own cache), so
+#: only speed changes; each entry costs about 200 bytes.
+TOKENIZER_CACHE = 100_000
 #: Languages lemmatised with pymorphy3 (through spaCy's own rule-based lemmatizer for them).
 MORPH_LANGUAGES = ("ru", "uk")
 
@@ -222,6 +228,8 @@ def build_nlp(spacy_model: str = DEFAULT_SPACY, lemmatize: bool = True) -> Langu
             if "lemmatizer" in nlp.pipe_names:
                 nlp.remove_pipe("lemmatizer")
     nlp.max_length = 2_000_000
+    if isinstance(nlp.tokenizer, Tokenizer):  # not the custom tokenizers (ja, zh, ko, ...)
+        nlp.tokenizer.max_cache_size = max(nlp.tokenizer.max_cache_size, TOKENIZER_CACHE)
     return nlp
 
 
