@@ -258,6 +258,36 @@ TARGETS = [
 ]
 
 
+# The number of documents, claims or frames behind each share, for its interval: most of these
+# yardsticks rest on a few dozen or hundred units, and a difference of one or two is noise.
+DENOMINATORS = {
+    "ua_other_given_a_frame": lambda p: p["ua_other_documents"],
+    "ua_other_given_a_promoting_frame": lambda p: p["ua_other_documents"],
+    "cc_given_a_frame": lambda p: p["cc_documents"],
+    "ua_crosswalk_micro.precision": lambda p: p["ua_crosswalk_micro"]["predicted"],
+    "ua_crosswalk_micro.recall": lambda p: p["ua_crosswalk_micro"]["support"],
+    "off_topic_given_a_frame": lambda p: p["off_topic_claims"],
+    "framed_claims_promoting": lambda p: round(p["claims_given_a_frame"] * p["claims"]),
+    "current_events_region_held_out.given_a_promoting_frame": lambda p: p[
+        "current_events_region_held_out"
+    ]["items"],
+    "stance_accuracy_on_found_frames": lambda p: p["stance_pairs"],
+    "found": lambda p: p["frames_discussed"],
+    "found_with_reports": lambda p: p["frames_discussed"],
+}
+
+
+def _interval(part: dict, key: str, value) -> str:
+    """A 95% Wilson interval of a share, from its denominator (empty for means such as F1)."""
+    from narratives.validation import wilson
+
+    n = DENOMINATORS[key](part) if key in DENOMINATORS and value is not None else 0
+    if not n:
+        return ""
+    lo, hi = wilson(float(value), n, 0.95)
+    return f"[{lo:.3f}, {hi:.3f}] (n={n})"
+
+
 def _get(d: dict, dotted: str):
     for k in dotted.split("."):
         d = d.get(k) if isinstance(d, dict) else None
@@ -270,8 +300,8 @@ def render(res: dict) -> str:
         "",
         f"Model: `{res['model']}`. Reproduce: `.venv/bin/python benchmarks/real_text.py`.",
         "",
-        "| part | measure | value | target | met |",
-        "|---|---|---|---|---|",
+        "| part | measure | value | 95% interval (Wilson) | target | met |",
+        "|---|---|---|---|---|---|",
     ]
     for part, key, op, target in TARGETS:
         v = _get(res.get(part) or {}, key)
@@ -280,7 +310,8 @@ def render(res: dict) -> str:
             if v is None
             else ("yes" if (v <= target if op == "<=" else v >= target) else "no")
         )
-        md.append(f"| {part} | {key} | {v} | {op} {target} | {ok} |")
+        ci = _interval(res.get(part) or {}, key, v)
+        md.append(f"| {part} | {key} | {v} | {ci} | {op} {target} | {ok} |")
     real = res.get("real")
     if real:
         md += [
