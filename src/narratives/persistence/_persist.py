@@ -208,10 +208,7 @@ def load_pipeline(path: str | Path) -> tuple[Any, dict[str, Any]]:
 #: reader refuses (before reading its state), so such a model is loaded by skops.
 READABLE_TYPES = frozenset(
     (
-        "narratives.features._features.NarrativeFeatures",
-        "narratives.model._classifier.NarrativeClassifier",
-        "narratives.model._pipeline.NarrativePipeline",
-        "narratives.preprocessing._preprocessor.Preprocessor",
+        *(t for t in TRUSTED_TYPES if t.startswith("narratives.")),
         "sklearn.feature_extraction.text.TfidfTransformer",
         "sklearn.feature_extraction.text.TfidfVectorizer",
         "sklearn.linear_model._logistic.LogisticRegression",
