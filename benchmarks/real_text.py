@@ -14,9 +14,11 @@ Reports, for any model:
   subnarratives (taxonomy.yaml ``semeval:``) on the Ukraine-war documents;
 - the written analysis and fact-check articles of data/articles (not training data): the share
   of the frames they discuss that is found, and found with stance ``reports``;
-- EUvsDisinfo case titles 2015-2018 (evaluation only, ../shared): per-keyword recall through
-  benchmarks/crosswalks/euvsdisinfo.yaml, the share of off-topic claims given a frame and the
-  share of framed claims called ``promotes``.
+- EUvsDisinfo case titles 2015-2018 (evaluation only, ../shared): per-keyword recall and the
+  share of off-topic claims given a frame through the keyword -> frame crosswalk
+  benchmarks/crosswalks/euvsdisinfo_v2.yaml (the main figures; keywords and frames checked by
+  reading the cases), and beside them (``v1.``) through the first crosswalk
+  benchmarks/crosswalks/euvsdisinfo.yaml; the share of framed claims called ``promotes``.
 Parts whose data is absent are skipped. Writes benchmarks/results/<out>.{json,md}.
 """
 
@@ -171,43 +173,68 @@ def semeval_part(model) -> dict | None:
     }
 
 
+CROSSWALKS = ROOT / "benchmarks" / "crosswalks"
+#: The EUvsDisinfo keyword -> frame crosswalks: v2 gives the main figures, v1 is reported beside it.
+EUVSDISINFO_WALKS = {"v2": "euvsdisinfo_v2.yaml", "v1": "euvsdisinfo.yaml"}
+
+
+def _keyword_recall(walk: dict, rows: list[dict], pred: list[dict]) -> dict:
+    """Per-keyword recall (a case hits when its title gets ANY of the keyword's frames) and the
+    share of off-topic claims (ALL keywords off-topic) given a frame, through one crosswalk."""
+    keywords = [set(r["keywords"].split("+")) if r["keywords"] else set() for r in rows]
+    per_kw = {}
+    for kw, frames in walk["frames"].items():
+        cases = [j for j, kws in enumerate(keywords) if kw in kws]
+        if len(cases) >= walk["min_cases"]:
+            hits = sum(bool(set(frames) & set(pred[j])) for j in cases)
+            per_kw[kw] = {"cases": len(cases), "recall": _r(hits / len(cases))}
+    off = set(walk["off_topic"])
+    off_cases = [j for j, kws in enumerate(keywords) if kws and kws <= off]
+    recalls = [v["recall"] for v in per_kw.values()]
+    return {
+        "mean_keyword_recall": _r(sum(recalls) / len(recalls)),
+        "keywords": len(per_kw),
+        "per_keyword": per_kw,
+        "off_topic_claims": len(off_cases),
+        "off_topic_given_a_frame": _r(
+            sum(bool(pred[j]) for j in off_cases) / max(len(off_cases), 1)
+        ),
+    }
+
+
 def euvsdisinfo_part(model) -> dict | None:
     path = SHARED / "euvsdisinfo-2015-2018" / "posts.csv"
     if not path.is_file():
         return None
-    walk = yaml.safe_load((ROOT / "benchmarks" / "crosswalks" / "euvsdisinfo.yaml").read_text())
+    walks = {v: yaml.safe_load((CROSSWALKS / f).read_text()) for v, f in EUVSDISINFO_WALKS.items()}
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     data = pd.DataFrame({"id": [r["id"] for r in rows], "text": [r["title"] for r in rows]})
     tagged = model.tag(data, unit="document")
     pred = frame_stances(tagged, model.taxonomy.none_label)
-    per_kw = {}
-    for kw, frames in walk["frames"].items():
-        cases = [j for j, r in enumerate(rows) if kw in r["keywords"].split("+")]
-        if len(cases) >= walk["min_cases"]:
-            hits = sum(bool(set(frames) & set(pred[j])) for j in cases)
-            per_kw[kw] = {"cases": len(cases), "recall": _r(hits / len(cases))}
-    off = set(walk["off_topic"])
-    off_cases = [
-        j for j, r in enumerate(rows) if r["keywords"] and set(r["keywords"].split("+")) <= off
-    ]
+    main = _keyword_recall(walks["v2"], rows, pred)
+    shares = walks["v2"].get("judged_frame_share", {})
+    for k, v in main["per_keyword"].items():
+        v["judged_frame_share"] = shares.get(k)
+    ceiling = [shares[k] for k in main["per_keyword"] if k in shares]
     framed = [j for j in range(len(rows)) if pred[j]]
     flags = tagged["flag"].fillna("").tolist()
-    recalls = [v["recall"] for v in per_kw.values()]
     return {
         "claims": len(rows),
-        "mean_keyword_recall": _r(sum(recalls) / len(recalls)),
-        "keywords": len(per_kw),
-        "per_keyword": per_kw,
+        "crosswalk": f"benchmarks/crosswalks/{EUVSDISINFO_WALKS['v2']}",
+        **main,
+        # the mean share of read titles that assert a mapped frame: about the highest mean recall
+        # a model reading only the titles could reach
+        "mean_judged_frame_share": _r(sum(ceiling) / len(ceiling)) if ceiling else None,
         "claims_given_a_frame": _r(len(framed) / len(rows)),
-        "off_topic_claims": len(off_cases),
-        "off_topic_given_a_frame": _r(
-            sum(bool(pred[j]) for j in off_cases) / max(len(off_cases), 1)
-        ),
         "framed_claims_promoting": _r(
             sum("promotes" in pred[j].values() for j in framed) / max(len(framed), 1)
         ),
         "flags": {f: flags.count(f) for f in sorted(set(flags)) if f},
+        "v1": {
+            "crosswalk": f"benchmarks/crosswalks/{EUVSDISINFO_WALKS['v1']}",
+            **_keyword_recall(walks["v1"], rows, pred),
+        },
     }
 
 
@@ -248,7 +275,9 @@ TARGETS = [
     ("semeval", "ua_crosswalk_micro.precision", ">=", 0.6),
     ("semeval", "ua_crosswalk_micro.recall", ">=", 0.6),
     ("euvsdisinfo", "mean_keyword_recall", ">=", 0.5),
+    ("euvsdisinfo", "v1.mean_keyword_recall", ">=", 0.5),
     ("euvsdisinfo", "off_topic_given_a_frame", "<=", 0.04),
+    ("euvsdisinfo", "v1.off_topic_given_a_frame", "<=", 0.04),
     ("euvsdisinfo", "framed_claims_promoting", ">=", 0.9),
     ("real", "current_events_region_held_out.given_a_promoting_frame", "<=", 0.02),
     ("real", "macro_f1_frames_present", ">=", 0.65),
@@ -267,6 +296,7 @@ DENOMINATORS = {
     "ua_crosswalk_micro.precision": lambda p: p["ua_crosswalk_micro"]["predicted"],
     "ua_crosswalk_micro.recall": lambda p: p["ua_crosswalk_micro"]["support"],
     "off_topic_given_a_frame": lambda p: p["off_topic_claims"],
+    "v1.off_topic_given_a_frame": lambda p: p["v1"]["off_topic_claims"],
     "framed_claims_promoting": lambda p: round(p["claims_given_a_frame"] * p["claims"]),
     "current_events_region_held_out.given_a_promoting_frame": lambda p: p[
         "current_events_region_held_out"
@@ -336,15 +366,29 @@ def render(res: dict) -> str:
             )
     ev = res.get("euvsdisinfo")
     if ev:
+        v1 = ev["v1"]
         md += [
             "",
-            "EUvsDisinfo per-keyword recall (crosswalk: benchmarks/crosswalks/euvsdisinfo.yaml):",
+            "EUvsDisinfo rows: `euvsdisinfo` measures without a prefix use crosswalk v2 "
+            f"(`{ev['crosswalk']}`, the main figures: keywords and frames checked by reading the "
+            f"cases); `v1.` rows use crosswalk v1 (`{v1['crosswalk']}`). Mean per-keyword "
+            f"recall: **{ev['mean_keyword_recall']}** over {ev['keywords']} keywords (v2), "
+            f"{v1['mean_keyword_recall']} over {v1['keywords']} keywords (v1). Ceiling under v2 "
+            "(mean share of read titles that assert a mapped frame): "
+            f"{ev['mean_judged_frame_share']}.",
             "",
-            "| keyword | cases | recall |",
-            "|---|---|---|",
+            "EUvsDisinfo per-keyword recall under both crosswalks (— : keyword not in that "
+            "crosswalk; judged share: read titles asserting a v2 frame):",
+            "",
+            "| keyword | cases | recall v2 | judged share (v2) | recall v1 |",
+            "|---|---|---|---|---|",
         ]
-        for k, v in sorted(ev["per_keyword"].items(), key=lambda kv: -kv[1]["cases"]):
-            md.append(f"| {k} | {v['cases']} | {v['recall']} |")
+        kws = {**v1["per_keyword"], **ev["per_keyword"]}
+        for k, v in sorted(kws.items(), key=lambda kv: (-kv[1]["cases"], kv[0])):
+            r2 = ev["per_keyword"].get(k, {}).get("recall", "—")
+            r1 = v1["per_keyword"].get(k, {}).get("recall", "—")
+            share = ev["per_keyword"].get(k, {}).get("judged_frame_share") or "—"
+            md.append(f"| {k} | {v['cases']} | {r2} | {share} | {r1} |")
     return "\n".join(md) + "\n"
 
 

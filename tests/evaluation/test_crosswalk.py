@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 import narratives
 from narratives import InputError, Taxonomy
@@ -53,6 +54,19 @@ def test_a_label_to_frames_file_is_turned_around():
     assert walk.frames_of(["MH17"]) == ["fabricated_atrocities"]
     assert set(walk.frames_of(["Crimea"])) == {"russian_lands", "separatism"}
     assert "Crimea" in walk.labels_of(["separatism"])
+
+
+def test_the_v2_euvsdisinfo_crosswalk_loads_and_records_its_reading():
+    """euvsdisinfo_v2.yaml: same structure as v1, plus a judged share per mapped keyword and the
+    dropped keywords, which are no longer mapped."""
+    path = ROOT / "benchmarks" / "crosswalks" / "euvsdisinfo_v2.yaml"
+    walk = Crosswalk.load(path, Taxonomy.default())
+    assert walk.frames_of(["US presence in Europe"]) == ["western_puppet"]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert set(data["judged_frame_share"]) == set(data["frames"])
+    assert all(0 < v <= 1 for v in data["judged_frame_share"].values())
+    assert not {d["keyword"] for d in data["dropped"]} & set(data["frames"])
+    assert data["min_cases"] and data["off_topic"]
 
 
 def test_a_crosswalk_naming_no_frame_is_refused(tmp_path):
