@@ -112,6 +112,71 @@ def _fit_label(
     return est.fit(X, y)
 
 
+def resolve_solver(solver: Any, calibration: str | None) -> str:
+    """The label models' solver: ``"liblinear"`` (one scikit-learn fit per label) or
+    ``"batched"`` (all labels together, :mod:`narratives.model._batched`). The batched solver
+    fits plain logistic regressions, so the calibrations that refit inside
+    ``CalibratedClassifierCV`` (``sigmoid``, ``isotonic``) keep liblinear."""
+    if solver not in SOLVERS:
+        raise InputError(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}")
+    if solver == "liblinear" or calibration in _CV_CALIBRATION:
+        return "liblinear"
+    return "batched"
+
+
+#: The values of ``NarrativeClassifier(solver=...)``.
+SOLVERS = ("liblinear", "batched")
+
+
+def fit_label_columns(base: Any, X: Any, Y: np.ndarray, init: list[Any] | None = None) -> list[Any]:
+    """One model per column of ``Y``, as :func:`_fit_one` gives them without calibration
+    (None: no positive, 1.0: no negative, else a fitted ``LogisticRegression`` like ``base``),
+    all fitted together by the batched solver on liblinear's objective (``base``'s ``C``,
+    ``class_weight``, ``intercept_scaling``, ``tol``, ``max_iter``). ``init``: models of the
+    same labels to start from (the final models, for the threshold folds' rows)."""
+    from ._batched import fit_batched
+
+    n = Y.shape[0]
+    pos = Y.sum(axis=0)
+    out: list[Any] = [None if p == 0 else 1.0 for p in pos]
+    free = np.flatnonzero((pos > 0) & (pos < n))
+    if len(free):
+        start = None
+        if init is not None:
+            coef = np.zeros((len(free), X.shape[1]))
+            intercept = np.zeros(len(free))
+            for i, j in enumerate(free):
+                if isinstance(init[j], LogisticRegression):
+                    coef[i], intercept[i] = init[j].coef_[0], init[j].intercept_[0]
+            start = (coef, intercept)
+        l2 = getattr(base, "penalty", "l2") in ("l2", "deprecated") and not getattr(
+            base, "l1_ratio", None
+        )
+        if not l2 or not base.fit_intercept:
+            raise InputError("the batched solver fits L2-penalised models with an intercept")
+        res = fit_batched(
+            X,
+            Y[:, free],
+            C=base.C,
+            class_weight=base.class_weight,
+            intercept_scaling=base.intercept_scaling,
+            tol=base.tol,
+            max_iter=base.max_iter,
+            init=start,
+        )
+        for i, j in enumerate(free):
+            est = clone(base)
+            est.classes_ = np.unique(Y[:, j])
+            est.coef_ = res.coef[i : i + 1].copy()
+            est.intercept_ = res.intercept[i : i + 1].copy()
+            est.n_iter_ = res.n_iter[i : i + 1].copy()
+            est.n_features_in_ = X.shape[1]
+            out[j] = est
+    for _ in range(Y.shape[1]):
+        tick()
+    return out
+
+
 def _linear_form(est: Any) -> tuple[np.ndarray, float, float | None] | None:
     """``(coef, intercept, sigmoid (a, b) or None)`` when ``est`` is a binary logistic regression,
     optionally sigmoid-calibrated with one calibrated model (``ensemble=False``); else None."""
