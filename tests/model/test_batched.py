@@ -23,8 +23,8 @@ from skops import io as sio
 
 import narratives
 from narratives import InputError, make_pipeline
-from narratives.model import NarrativeClassifier
-from narratives.model._batched import fit_batched, label_costs
+from narratives.model import NarrativeClassifier, _batched
+from narratives.model._batched import fit_batched, label_costs, use_rows
 from narratives.model._label_models import _fit_one, fit_label_columns, resolve_solver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +76,20 @@ def _semeval_sized(X: sp.csr_matrix) -> np.ndarray:
     return Y
 
 
+@pytest.fixture(params=["features", "rows"])
+def form(request, monkeypatch):
+    """Both forms of the solver (``_batched._Features``, ``_batched._Rows``), whichever
+    ``use_rows`` would pick for the shape."""
+    monkeypatch.setattr(_batched, "use_rows", lambda n, d, L: request.param == "rows")
+    return request.param
+
+
+def test_the_form_follows_the_shape():
+    assert use_rows(399, 25_911, 117)  # SemEval English: the Gram matrix is the smaller
+    assert not use_rows(8_272, 121_886, 19)  # the default corpus
+    assert not use_rows(5_000, 10**7, 117)  # too many rows for a Gram matrix
+
+
 def _plain(X, Y, base) -> list:
     return [_fit_one(base, X, Y[:, j], None, 0, 0) for j in range(Y.shape[1])]
 
@@ -111,7 +125,7 @@ def _assert_same_models(batched, plain, X, max_proba_diff=1e-3):
 
 
 @pytest.mark.parametrize("dual", [True, False], ids=["dual", "primal"])
-def test_default_taxonomy_labels_equal_liblinear(corpus, dual):
+def test_default_taxonomy_labels_equal_liblinear(corpus, dual, form):
     X, df, _test = corpus
     X = _with_long_and_empty(X)
     clf = NarrativeClassifier()
@@ -131,7 +145,7 @@ def _label_matrix(clf: NarrativeClassifier, frames) -> np.ndarray:
     return np.hstack([Yf, clf._coarse_from_fine(Yf), Yn])
 
 
-def test_semeval_sized_labels_equal_liblinear(corpus):
+def test_semeval_sized_labels_equal_liblinear(corpus, form):
     X, _df, _test = corpus
     X = _with_long_and_empty(X)
     Y = _semeval_sized(X)
@@ -150,7 +164,7 @@ def test_semeval_sized_labels_equal_liblinear(corpus):
 @pytest.mark.parametrize(
     ("class_weight", "scaling"), [(None, 1.0), ({0: 1.0, 1: 5.0}, 1.0), ("balanced", 10.0)]
 )
-def test_the_objective_is_liblinears(corpus, class_weight, scaling):
+def test_the_objective_is_liblinears(corpus, class_weight, scaling, form):
     """Other class weights and a larger intercept feature: the intercept is regularised as
     liblinear regularises it (a solver with a free intercept gives other models here)."""
     X, df, _test = corpus

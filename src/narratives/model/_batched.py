@@ -84,46 +84,6 @@ def label_costs(Y: np.ndarray, C: float, class_weight: Any) -> np.ndarray:
     return C * np.where(Y > 0, w1, w0)
 
 
-class _Problem:
-    """The data every step reads: the matrix (CSC and its transpose view), squared values for
-    the preconditioner, targets, costs, the intercept's feature value."""
-
-    def __init__(self, X: Any, Y: np.ndarray, costs: np.ndarray, scale: float) -> None:
-        self.X = sp.csc_matrix(X, dtype=np.float64)
-        self.X.sort_indices()
-        self.XT = self.X.T  # CSR view of the same arrays, no copy
-        self.X32 = sp.csc_matrix(
-            (self.X.data.astype(CG_DTYPE), self.X.indices, self.X.indptr), shape=self.X.shape
-        )
-        self.X32T = self.X32.T
-        self.Y = (Y > 0).astype(np.float64)
-        self.costs = costs
-        self.k = float(scale)
-
-    def loss(self, Z: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Per label, the weighted logistic loss of margins Z."""
-        Yc, Cc = self.Y[:, cols], self.costs[:, cols]
-        # log(1 + exp(-s z)) = logaddexp(0, z) - y z
-        return (Cc * (np.logaddexp(0.0, Z) - Yc * Z)).sum(axis=0)
-
-
-def _gradient(pb: _Problem, W, b, Z, cols):
-    """Gradient (weights, intercept) at margins ``Z`` and the Hessian's row weights ``D``."""
-    sig = expit(Z)
-    Cc = pb.costs[:, cols]
-    R = Cc * (sig - pb.Y[:, cols])
-    D = Cc * sig * (1.0 - sig)
-    G = np.asarray(pb.XT @ R)
-    G += W
-    gb = b + pb.k * R.sum(axis=0)
-    return G, gb, D
-
-
-def _dots(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Column-wise dot products of two (rows x labels) arrays."""
-    return np.einsum("ij,ij->j", A, B, dtype=np.float64)
-
-
 def _cg(pb: _Problem, G, gb, D, tol_rel: float):
     """Conjugate gradients on ``H p = -g`` for every label at once, each label stopping on its
     own; returns the directions (weights, intercepts) and ``X @ p`` (for the line search).
@@ -183,16 +143,184 @@ def _cg(pb: _Problem, G, gb, D, tol_rel: float):
     return P_out, pb_out, XP_out
 
 
-def _line_search(pb: _Problem, point, step, grad, f, cols):
-    """Backtracking (Armijo) step per label from ``point`` (weights, intercepts, margins) along
-    ``step`` (the same three); ``grad``: the gradient at ``point`` (weights, intercepts), ``f``
-    the objective there. The objective at a step needs only the margins ``Z + t XP`` (no pass
-    over the matrix). Returns the steps and the objective after them."""
-    (W, b, Z), (P, pbias, XP), (G, gb) = point, step, grad
-    ww = _dots(W, W) + b * b
-    wp = _dots(W, P) + b * pbias
-    pp = _dots(P, P) + pbias * pbias
-    slope = _dots(G, P) + gb * pbias
+class _Problem:
+    """What every step reads: the matrix (CSC, its transpose a view of the same arrays, and a
+    single-precision copy of the values for the conjugate gradients), targets, costs, the
+    intercept's feature value ``k``."""
+
+    def __init__(self, X: Any, Y: np.ndarray, costs: np.ndarray, scale: float) -> None:
+        self.X = sp.csc_matrix(X, dtype=np.float64)
+        self.X.sort_indices()
+        self.XT = self.X.T
+        self.X32 = sp.csc_matrix(
+            (self.X.data.astype(CG_DTYPE), self.X.indices, self.X.indptr), shape=self.X.shape
+        )
+        self.X32T = self.X32.T
+        self.Y = (Y > 0).astype(np.float64)
+        self.costs = costs
+        self.k = float(scale)
+
+    def loss(self, Z: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Per label, the weighted logistic loss of margins Z."""
+        Yc, Cc = self.Y[:, cols], self.costs[:, cols]
+        # log(1 + exp(-s z)) = logaddexp(0, z) - y z
+        return (Cc * (np.logaddexp(0.0, Z) - Yc * Z)).sum(axis=0)
+
+    def residuals(self, Z: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The loss's derivative in the margins (R) and second derivative (D), per row."""
+        sig = expit(Z)
+        Cc = self.costs[:, cols]
+        return Cc * (sig - self.Y[:, cols]), Cc * sig * (1.0 - sig)
+
+
+def _dots(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Column-wise dot products of two (rows x labels) arrays."""
+    return np.einsum("ij,ij->j", A, B, dtype=np.float64)
+
+
+class _Features:
+    """The weights as they are: ``W`` (features x labels)."""
+
+    def __init__(self, pb: _Problem, L: int, init) -> None:
+        self.pb = pb
+        if init is None:
+            self.W = np.zeros((pb.X.shape[1], L))
+        else:
+            self.W = np.array(init[0], dtype=np.float64).T.copy()
+
+    def margins(self) -> np.ndarray:
+        return np.asarray(self.pb.X @ self.W)
+
+    def gradient(self, R: np.ndarray, cols: np.ndarray):
+        """The weights' gradient given the residuals of ``cols``, the gradient in the
+        metric's terms (here itself) and its squared norm."""
+        G = np.asarray(self.pb.XT @ R)
+        G += self.W[:, cols]
+        return G, G, _dots(G, G)
+
+    def direction(self, G, MG, gb, D):
+        """The Newton direction (weights, intercepts, margins) by conjugate gradients."""
+        del MG
+        return _cg(self.pb, G, gb, D, _CG_TOL)
+
+    def quadratics(self, cols, step, G):
+        """``w.w``, ``w.p``, ``p.p`` and ``g.p`` per label (weights only)."""
+        W, P = self.W[:, cols], step[0]
+        return _dots(W, W), _dots(W, P), _dots(P, P), _dots(G, P)
+
+    def move(self, cols, t, step) -> None:
+        self.W[:, cols] += t * step[0]
+
+    def coef(self) -> np.ndarray:
+        return self.W.T.copy()
+
+
+class _Rows:
+    """The weights as combinations of the rows, ``W = X.T @ A`` (rows x labels), with the
+    rows' Gram matrix ``K = X X.T``: from zero every gradient and direction stays in that
+    span, so every step works on ``rows x labels`` arrays and one ``rows x rows`` product.
+    Faster than ``_Features`` when the Gram matrix is smaller than the weights (few rows,
+    many features and labels: a SemEval-sized training set)."""
+
+    def __init__(self, pb: _Problem, L: int) -> None:
+        self.pb = pb
+        n = pb.X.shape[0]
+        self.K = (pb.X @ pb.XT).toarray()
+        self.A = np.zeros((n, L))
+        self.KA = np.zeros((n, L))
+
+    def margins(self) -> np.ndarray:
+        return self.KA.copy()
+
+    def gradient(self, R: np.ndarray, cols: np.ndarray):
+        """The gradient as row coefficients ``G = A + R``, ``K G`` and the squared norm
+        ``G' K G``."""
+        G = self.A[:, cols] + R
+        KG = self.KA[:, cols] + self.K @ R
+        return G, KG, _dots(G, KG)
+
+    def direction(self, G, KG, gb, D):
+        """The Newton direction (row coefficients, intercepts, margins, ``K Q``)."""
+        return _cg_rows(self.pb, self.K, (G, KG), gb, D, _CG_TOL)
+
+    def quadratics(self, cols, step, G):
+        A, KA, (Q, _qb, _XP, KQ) = self.A[:, cols], self.KA[:, cols], step
+        return _dots(A, KA), _dots(A, KQ), _dots(Q, KQ), _dots(G, KQ)
+
+    def move(self, cols, t, step) -> None:
+        Q, _qb, _XP, KQ = step
+        self.A[:, cols] += t * Q
+        self.KA[:, cols] += t * KQ
+
+    def coef(self) -> np.ndarray:
+        return np.asarray(self.pb.XT @ self.A).T.copy()
+
+
+def _cg_rows(pb: _Problem, K, grad, gb, D, tol_rel: float):
+    """``_cg`` on row coefficients: directions ``X.T @ Q``, norms through ``K``; one product
+    with ``K`` per step. Returns ``Q``, the intercepts, ``X @ p`` and ``K @ Q``."""
+    G, KG = grad
+    k = G.shape[1]
+    Q_out, XP_out, KQ_out = (np.zeros(G.shape) for _ in range(3))
+    qb_out = np.zeros(k)
+    idx = np.arange(k)
+    Rc, KR, rb = -G, -KG, -gb
+    Dc, KD, db = Rc.copy(), KR.copy(), rb.copy()
+    Q, KQ, XP, qb = np.zeros_like(Rc), np.zeros_like(Rc), np.zeros_like(Rc), np.zeros(k)
+    rr = _dots(Rc, KR) + rb * rb
+    stop2 = (tol_rel * tol_rel) * (_dots(G, KG) + gb * gb)
+    for _ in range(_MAX_CG):
+        go = rr > stop2
+        if not go.all():
+            done = ~go
+            for out, cur in ((Q_out, Q), (XP_out, XP), (KQ_out, KQ)):
+                out[:, idx[done]] = cur[:, done]
+            qb_out[idx[done]] = qb[done]
+            if not go.any():
+                return Q_out, qb_out, XP_out, KQ_out
+            idx, Rc, KR, rb, Dc, KD, db, Q, KQ, XP, qb, D, rr, stop2 = (
+                a[..., go] for a in (idx, Rc, KR, rb, Dc, KD, db, Q, KQ, XP, qb, D, rr, stop2)
+            )
+        XD = KD + pb.k * db
+        DXD = D * XD
+        HD = Dc + DXD
+        HDb = db + pb.k * DXD.sum(axis=0)
+        KHD = KD + K @ DXD
+        alpha = rr / (_dots(Dc, KHD) + db * HDb)
+        Q += alpha * Dc
+        KQ += alpha * KD
+        XP += alpha * XD
+        qb += alpha * db
+        Rc -= alpha * HD
+        KR -= alpha * KHD
+        rb = rb - alpha * HDb
+        rr_new = _dots(Rc, KR) + rb * rb
+        beta = rr_new / rr
+        rr = rr_new
+        Dc = Rc + beta * Dc
+        KD = KR + beta * KD
+        db = rb + beta * db
+    Q_out[:, idx], qb_out[idx], XP_out[:, idx], KQ_out[:, idx] = Q, qb, XP, KQ
+    return Q_out, qb_out, XP_out, KQ_out
+
+
+def use_rows(n: int, d: int, L: int) -> bool:
+    """Whether the row-space form (``_Rows``) serves a problem of ``n`` rows, ``d`` features
+    and ``L`` labels: its Gram matrix is no larger than the weights, and at most
+    ``_MAX_GRAM_ROWS`` rows (a few hundred MB)."""
+    return n * n <= d * L and n <= _MAX_GRAM_ROWS
+
+
+#: Most rows the row-space form is used for (its Gram matrix: rows^2 doubles).
+_MAX_GRAM_ROWS = 4096
+
+
+def _line_search(pb: _Problem, Z, XP, quad, f, cols):
+    """Backtracking (Armijo) step per label from margins ``Z`` along ``XP`` (the step's margins);
+    ``quad``: ``w.w``, ``w.p``, ``p.p`` and the slope ``g.p`` (weights and intercept);
+    ``f`` the objective now. The objective at a step needs only the margins ``Z + t XP`` (no
+    pass over the matrix). Returns the steps and the objective after them."""
+    ww, wp, pp, slope = quad
     k = len(cols)
     t = np.ones(k)
     f_new = np.full(k, np.inf)
@@ -226,8 +354,10 @@ def fit_batched(
 
     The weights are those liblinear approaches (``LogisticRegression(solver="liblinear", C=C,
     class_weight=class_weight, intercept_scaling=intercept_scaling, tol=tol)``), nearer to the
-    optimum (``_TOL_SHARE``). ``init``: ``(coef, intercept)`` to start from (e.g. the models of a superset of
-    the rows); the stopping rule is still relative to the gradient at zero, as liblinear's.
+    optimum (``_TOL_SHARE``). ``init``: ``(coef, intercept)`` to start from (e.g. the models of
+    a superset of the rows), for the feature form only (the row form, ``use_rows``, starts from
+    zero: its first step is cheap); the stopping rule is still relative to the gradient at
+    zero, as liblinear's.
     """
     Y = np.asarray(Y)
     n, L = Y.shape
@@ -236,39 +366,42 @@ def fit_batched(
         raise ValueError("every label needs positive and negative rows")
     pb = _Problem(X, Y, label_costs(Y, C, class_weight), intercept_scaling)
     everything = np.arange(L)
-    # liblinear stops when the gradient norm is at most eps of its norm at zero.
-    g0, gb0 = _gradient(pb, 0.0, 0.0, np.zeros((n, L)), everything)[:2]
-    stop = (
-        _TOL_SHARE
-        * tol
-        * np.maximum(np.minimum(pos, n - pos), 1)
-        / n
-        * np.sqrt(_dots(g0, g0) + gb0 * gb0)
-    )
-    if init is None:
-        W, b, Z = np.zeros((pb.X.shape[1], L)), np.zeros(L), np.zeros((n, L))
+    if use_rows(n, pb.X.shape[1], L):
+        space: _Rows | _Features = _Rows(pb, L)
+        init = None
     else:
-        W = np.array(init[0], dtype=np.float64).T.copy()
-        b = np.asarray(init[1], dtype=np.float64) / pb.k
-        Z = np.asarray(pb.X @ W) + pb.k * b
-    f = 0.5 * (_dots(W, W) + b * b) + pb.loss(Z, everything)
+        space = _Features(pb, L, init)
+    # liblinear stops when the gradient norm is at most eps of its norm at zero.
+    R0 = pb.residuals(np.zeros((n, L)), everything)[0]
+    g0 = np.asarray(pb.XT @ R0)
+    gb0 = pb.k * R0.sum(axis=0)
+    share = _TOL_SHARE * tol * np.maximum(np.minimum(pos, n - pos), 1) / n
+    stop2 = (share * share) * (_dots(g0, g0) + gb0 * gb0)
+    b = np.zeros(L) if init is None else np.asarray(init[1], dtype=np.float64) / pb.k
+    Z = space.margins() + pb.k * b
+    ww = space.quadratics(everything, (np.zeros((1, L)),) * 4, np.zeros((1, L)))[0]
+    f = 0.5 * (ww + b * b) + pb.loss(Z, everything)
     n_iter = np.zeros(L, dtype=np.int32)
     converged = np.zeros(L, dtype=bool)
     active = everything
     while len(active):
-        G, gb, D = _gradient(pb, W[:, active], b[active], Z[:, active], active)
-        done = _dots(G, G) + gb * gb <= stop[active] ** 2
+        R, D = pb.residuals(Z[:, active], active)
+        G, MG, gg = space.gradient(R, active)
+        gb = b[active] + pb.k * R.sum(axis=0)
+        done = gg + gb * gb <= stop2[active]
         converged[active[done]] = True
         go = ~done & (n_iter[active] < max_iter)
         if not go.all():
-            active, G, gb, D = active[go], G[:, go], gb[go], D[:, go]
+            active, D, G, MG, gb = active[go], D[:, go], G[:, go], MG[:, go], gb[go]
             if not len(active):
                 break
-        P, pbias, XP = _cg(pb, G, gb, D, _CG_TOL)
-        t, f_new = _line_search(
-            pb, (W[:, active], b[active], Z[:, active]), (P, pbias, XP), (G, gb), f[active], active
-        )
-        W[:, active] += t * P
+        step = space.direction(G, MG, gb, D)
+        pbias, XP = step[1], step[2]
+        ww, wp, pp, slope = space.quadratics(active, step, G)
+        bb = b[active]
+        quad = (ww + bb * bb, wp + bb * pbias, pp + pbias * pbias, slope + gb * pbias)
+        t, f_new = _line_search(pb, Z[:, active], XP, quad, f[active], active)
+        space.move(active, t, step)
         b[active] += t * pbias
         Z[:, active] += t * XP
         n_iter[active] += 1
@@ -277,4 +410,4 @@ def fit_batched(
         # No decrease along a descent direction: the label is at the arithmetic's precision.
         converged[active[~moved]] = True
         active = active[moved]
-    return BatchedResult(W.T.copy(), pb.k * b, n_iter, converged)
+    return BatchedResult(space.coef(), pb.k * b, n_iter, converged)
