@@ -246,6 +246,17 @@ def test_the_classifier_decides_as_with_liblinear(corpus, fitted):
     assert np.mean(same) >= 0.99
 
 
+def test_auto_picks_the_batched_solver_where_it_was_faster():
+    semeval = sp.random(399, 25_911, density=0.017, format="csr", random_state=0)
+    corpus_quarter = sp.random(2_068, 56_167, density=0.0095, format="csr", random_state=0)
+    corpus = sp.random(8_272, 121_886, density=0.0045, format="csr", random_state=0)
+    assert resolve_solver("auto", "oof_sigmoid", semeval, 117) == "batched"
+    assert resolve_solver("auto", "oof_sigmoid", corpus_quarter, 19) == "liblinear"
+    assert resolve_solver("auto", "oof_sigmoid", corpus, 19) == "batched"
+    assert resolve_solver("auto", "sigmoid", corpus, 19) == "liblinear"
+    assert NarrativeClassifier().get_params()["solver"] == "auto"  # new models
+
+
 def test_cv_calibration_keeps_liblinear():
     assert resolve_solver("batched", "sigmoid") == "liblinear"
     assert resolve_solver("batched", "oof_sigmoid") == "batched"
@@ -277,6 +288,7 @@ def test_classifiers_saved_before_the_parameter_keep_liblinear(corpus, fitted):
     data = sio.dumps(old)
     old = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
     assert old.get_params()["solver"] == "liblinear"
+    assert clone(old).solver == "liblinear"  # retrained from its parameters: liblinear again
     X, _df, test = corpus
     a, b = clf.decide(X[test]), old.decide(X[test])
     np.testing.assert_array_equal(a.proba_fine, b.proba_fine)

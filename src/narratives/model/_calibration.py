@@ -66,7 +66,9 @@ def _fold_models(clf, X: Any, Y: np.ndarray, folds) -> list[Any]:
         return [
             est
             for X_tr, Y_tr in fold_rows(X, Y, folds)
-            for est in fit_label_columns(clf._base(), X_tr, Y_tr, init=clf.estimators_)
+            for est in fit_label_columns(
+                clf._base(), X_tr, Y_tr, init=clf.estimators_, n_jobs=clf.n_jobs
+            )
         ]
     jobs = (
         delayed(_fit_one)(clf._base(), X_tr, Y_tr[:, j], None, 0, clf.random_state)
