@@ -202,6 +202,17 @@ def test_label_costs():
         fit_batched(sp.csr_matrix(np.eye(6)), np.c_[Y, np.zeros(6)], 1.0)
 
 
+def test_stopping_at_max_iter_warns_as_liblinear_does(corpus):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, df, _test = corpus
+    Y = np.array([[bool(f)] for f in df["frames"]], dtype=np.int8)
+    base = LogisticRegression(C=30.0, class_weight="balanced", solver="liblinear", max_iter=1)
+    with pytest.warns(ConvergenceWarning, match="stopped 1 label models at max_iter=1"):
+        (est,) = fit_label_columns(base, X, Y)
+    assert est.n_iter_[0] == 1
+
+
 def test_a_warm_start_reaches_the_same_models(corpus):
     X, _df, test = corpus
     Y = _semeval_sized(X)[:, 9:40]

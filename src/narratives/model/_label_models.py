@@ -3,12 +3,14 @@ label model's fit and probability, threshold search, label lists and per-row F1.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -187,6 +189,13 @@ def fit_label_columns(
                 tol=base.tol,
                 max_iter=base.max_iter,
                 init=start,
+            )
+        if not res.converged.all():
+            warnings.warn(
+                f"the batched solver stopped {int((~res.converged).sum())} label models at "
+                f"max_iter={base.max_iter} before its tolerance",
+                ConvergenceWarning,
+                stacklevel=2,
             )
         for i, j in enumerate(free):
             est = clone(base)
