@@ -1,7 +1,14 @@
 """How long `narratives train` takes, how it grows with the data, and what liblinear's dual
-formulation changes (issue 12).
+formulation and the batched solver change (issue 12).
 
     .venv/bin/python benchmarks/train_speed.py [--repeats 2] [--skip-quality]
+        [--forms primal,dual,batched] [--skip-passes]
+
+The configurations compared (``--forms``): ``primal`` and ``dual``, liblinear's two
+formulations (``classifier__dual``), and ``batched``, the label models fitted together by
+``model._batched`` (``classifier__solver="batched"``, with the dual for the stance head).
+``--skip-passes`` keeps the liblinear pass and memory tables of the previous results file
+instead of measuring them again (they do not depend on the solver compared).
 
 Times, in one process on one core (joblib n_jobs=1, BLAS threads 1; CPU seconds of the process,
 which a shared machine's other jobs stretch less than wall time), interleaved ``--repeats``
@@ -77,9 +84,20 @@ from narratives.preprocessing import text_hash  # noqa: E402
 #: counts the time other jobs hold the core, and varies with them.
 clock = time.process_time
 
-SEMEVAL = ROOT.parent / "shared" / "data" / "semeval2025-task10-en" / "train"
-#: The two formulations compared, by the value of ``classifier__dual``.
-FORMULATIONS = {"primal": False, "dual": True}
+SEMEVAL = (
+    Path(os.environ.get("NARRATIVES_SHARED", ROOT.parent / "shared"))
+    / "data"
+    / "semeval2025-task10-en"
+    / "train"
+)
+#: The configurations compared, by their classifier parameters.
+FORMULATIONS = {
+    "primal": {"classifier__dual": False, "classifier__solver": "liblinear"},
+    "dual": {"classifier__dual": True, "classifier__solver": "liblinear"},
+    "batched": {"classifier__dual": True, "classifier__solver": "batched"},
+}
+#: The configuration the others are compared with (what ``dual="auto"`` picks on text).
+REFERENCE = "dual"
 
 
 def _replicate(ld: LabelledData, times: int) -> LabelledData:
@@ -98,7 +116,7 @@ STAGE_FUNCTIONS = {
     "preprocessing": ("narratives.preprocessing", "Preprocessor.fit|Preprocessor.transform"),
     "features": ("narratives.features", "NarrativeFeatures.fit_transform"),
     "label models": ("narratives.model._classifier", "NarrativeClassifier._fit_all"),
-    "fold label models": ("narratives.model._calibration", "_fit_one"),
+    "fold label models": ("narratives.model._calibration", "_fit_one|fit_label_columns"),
     "out-of-fold calibration": ("narratives.model._classifier", "oof_sigmoid"),
     "thresholds": (
         "narratives.model._classifier",
@@ -163,7 +181,7 @@ def _train(data, **kw) -> tuple[float, object]:
 
 
 def _iterations(model) -> float:
-    """Mean liblinear iterations of the final label models."""
+    """Mean iterations of the final label models (liblinear's, or the batched Newton steps)."""
     its = [
         int(e.n_iter_[0]) for e in model.pipeline.classifier.estimators_ if hasattr(e, "n_iter_")
     ]
@@ -177,10 +195,12 @@ def _auto_picks(model) -> str:
     return f"{'dual' if resolve_dual('auto', shape) else 'primal'} ({shape[0]:,} x {shape[1]:,})"
 
 
-def _configs(corpus: pd.DataFrame, params: dict) -> list[tuple[str, object, dict, tuple]]:
+def _configs(
+    corpus: pd.DataFrame, params: dict, forms: tuple[str, ...]
+) -> list[tuple[str, object, dict, tuple]]:
     """(name, data, train kwargs, formulations timed)."""
     one = {"classifier__n_jobs": 1}
-    both = tuple(FORMULATIONS)
+    both = forms
     configs = []
     if SEMEVAL.is_dir():
         sem = read_semeval(SEMEVAL)
@@ -190,7 +210,7 @@ def _configs(corpus: pd.DataFrame, params: dict) -> list[tuple[str, object, dict
                 "semeval_en_v1_calibration",
                 sem,
                 {"params": {**one, "classifier__calibration": "sigmoid"}},
-                ("primal",),
+                tuple(f for f in ("primal",) if f in forms),
             ),
             ("semeval_en_x2", _replicate(sem, 2), {"params": one}, both),
             ("semeval_en_x4", _replicate(sem, 4), {"params": one}, both),
@@ -202,17 +222,17 @@ def _configs(corpus: pd.DataFrame, params: dict) -> list[tuple[str, object, dict
         ("default_corpus_half", corpus.iloc[::2].reset_index(drop=True), kw, both),
         ("default_corpus", corpus, kw, both),
     ]
-    return configs
+    return [c for c in configs if c[3]]
 
 
-def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
+def timing(corpus: pd.DataFrame, params: dict, repeats: int, forms: tuple[str, ...]) -> dict:
     global STAGES
     runs: dict[str, dict[str, list[float]]] = {}
     ratios: dict[str, list[float]] = {}
     auto: dict[str, str] = {}
     stages: dict[str, dict[str, list[dict[str, float]]]] = {}
     iterations: dict[str, dict[str, float]] = {}
-    configs = _configs(corpus, params)
+    configs = _configs(corpus, params, forms)
     STAGES = Stages()
     # Warm-up (spaCy and the lazy imports), not timed: the first run would pay it.
     _train(corpus.head(60), params={**params, "classifier__n_jobs": 1}, unit="passage")
@@ -221,7 +241,7 @@ def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
             order = forms if rep % 2 == 0 else tuple(reversed(forms))
             this = {}
             for form in order:
-                p = {**kw["params"], "classifier__dual": FORMULATIONS[form]}
+                p = {**kw["params"], **FORMULATIONS[form]}
                 seconds, model = _train(data, **{**kw, "params": p})
                 this[form] = seconds
                 runs.setdefault(name, {}).setdefault(form, []).append(round(seconds, 2))
@@ -230,13 +250,20 @@ def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
                     stages.setdefault(name, {}).setdefault(form, []).append(STAGES.split(seconds))
                     iterations.setdefault(name, {})[form] = _iterations(model)
                 print(name, form, round(seconds, 2), flush=True)
-            if len(this) == 2:
-                ratios.setdefault(name, []).append(this["dual"] / this["primal"])
+            for form in this:
+                if form != REFERENCE and REFERENCE in this:
+                    ratios.setdefault(name, {}).setdefault(form, []).append(
+                        this[form] / this[REFERENCE]
+                    )
     best = {name: {f: min(v) for f, v in by.items()} for name, by in runs.items()}
     res = {
         "seconds_per_run": runs,
         "best_seconds": best,
-        "dual_over_primal": {k: round(statistics.median(v), 2) for k, v in ratios.items()},
+        # Per training set and configuration, the median of its paired ratios to REFERENCE.
+        "over_reference": {
+            k: {f: round(statistics.median(v), 2) for f, v in by.items()}
+            for k, by in ratios.items()
+        },
         "auto_picks": auto,
         "n_corpus": len(corpus),
         # Per stage, the least seconds over the repeats (each stage's own best run).
@@ -252,18 +279,19 @@ def timing(corpus: pd.DataFrame, params: dict, repeats: int) -> dict:
             "x2": round(best["default_corpus"][form] / best["default_corpus_half"][form], 2),
             "x4": round(best["default_corpus"][form] / best["default_corpus_quarter"][form], 2),
         }
-        for form in FORMULATIONS
+        for form in forms
     }
     if "semeval_en" in best:
-        res["v1_over_default"] = round(
-            best["semeval_en_v1_calibration"]["primal"] / best["semeval_en"]["primal"], 2
-        )
+        if "primal" in forms:
+            res["v1_over_default"] = round(
+                best["semeval_en_v1_calibration"]["primal"] / best["semeval_en"]["primal"], 2
+            )
         res["growth"] = {
             form: {
                 f"x{k}": round(best[f"semeval_en_x{k}"][form] / best["semeval_en"][form], 2)
                 for k in (2, 4)
             }
-            for form in FORMULATIONS
+            for form in forms
         }
     return res
 
@@ -348,7 +376,7 @@ def _timed_sum(a: np.ndarray) -> float:
     return (clock() - t) / 5
 
 
-def _semeval_cv(dual: bool) -> dict:
+def _semeval_cv(form: dict) -> dict:
     from narratives.evaluation import evaluate
 
     r = evaluate(
@@ -357,7 +385,7 @@ def _semeval_cv(dual: bool) -> dict:
         fmt="semeval",
         baselines=[],
         n_bootstrap=0,
-        params={"classifier__n_jobs": 1, "classifier__dual": dual},
+        params={"classifier__n_jobs": 1, **form},
         progress=False,
     )
     keys = ("f1_samples_fine", "f1_samples_coarse", "f1_macro_fine", "f1_macro_coarse")
@@ -377,11 +405,11 @@ def _corpus_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _corpus_heldout(
-    dual: bool, params: dict, train: pd.DataFrame, test: pd.DataFrame
+    form: dict, params: dict, train: pd.DataFrame, test: pd.DataFrame
 ) -> tuple[dict, np.ndarray]:
     from build_default_model import score_split
 
-    p = {**params, "classifier__n_jobs": 1, "classifier__dual": dual}
+    p = {**params, "classifier__n_jobs": 1, **form}
     _seconds, model = _train(train, params=p)
     s = score_split(model, test)
     keys = (
@@ -395,11 +423,15 @@ def _corpus_heldout(
     return out, np.asarray(proba)
 
 
-def quality(params: dict) -> dict:
+def quality(params: dict, forms: tuple[str, ...]) -> dict:
     res: dict = {}
     if SEMEVAL.is_dir():
-        res["semeval_cv5"] = {form: _semeval_cv(d) for form, d in FORMULATIONS.items()}
-        print("semeval_cv5", res["semeval_cv5"], flush=True)
+        res["semeval_cv5"], res["semeval_cv5_seconds_per_fold"] = {}, {}
+        for form in forms:
+            t = clock()
+            res["semeval_cv5"][form] = _semeval_cv(FORMULATIONS[form])
+            res["semeval_cv5_seconds_per_fold"][form] = round((clock() - t) / 5, 2)
+        print("semeval_cv5", res["semeval_cv5"], res["semeval_cv5_seconds_per_fold"], flush=True)
     train, test = _corpus_tables()
     res["corpus_heldout"] = {
         "n_train": len(train),
@@ -407,21 +439,26 @@ def quality(params: dict) -> dict:
         "train_text_hash": text_hash(train["text"].tolist()),
     }
     probas = {}
-    for form, d in FORMULATIONS.items():
-        res["corpus_heldout"][form], probas[form] = _corpus_heldout(d, params, train, test)
+    for form in forms:
+        res["corpus_heldout"][form], probas[form] = _corpus_heldout(
+            FORMULATIONS[form], params, train, test
+        )
         print("corpus_heldout", form, res["corpus_heldout"][form], flush=True)
-    diff = np.abs(probas["dual"] - probas["primal"])
-    res["corpus_heldout"]["proba_fine_abs_diff"] = {
-        "max": round(float(diff.max()), 4),
-        "p99": round(float(np.quantile(diff, 0.99)), 4),
-        "mean": round(float(diff.mean()), 5),
-    }
+    res["corpus_heldout"]["proba_fine_abs_diff"] = {}
+    for form in forms:
+        if form == REFERENCE or REFERENCE not in forms:
+            continue
+        diff = np.abs(probas[form] - probas[REFERENCE])
+        res["corpus_heldout"]["proba_fine_abs_diff"][form] = {
+            "max": round(float(diff.max()), 4),
+            "p99": round(float(np.quantile(diff, 0.99)), 4),
+            "mean": round(float(diff.mean()), 5),
+        }
     return res
 
 
-def _stage_markdown(res: dict) -> list[str]:
+def _stage_markdown(res: dict, form: str) -> list[str]:
     names = ("default_corpus_quarter", "default_corpus_half", "default_corpus")
-    form = "dual"  # what dual="auto" picks for the corpus (the table above)
     st = [res["stage_seconds"][n][form] for n in names]
     md = [
         "",
@@ -436,16 +473,25 @@ def _stage_markdown(res: dict) -> list[str]:
         v = [s[k] for s in st] if k != "total" else [res["best_seconds"][n][form] for n in names]
         g = [f"{x / v[0]:.2f}" if v[0] >= 0.05 else "-" for x in v[1:]]
         md.append(f"| {k} | {v[0]:.2f} | {v[1]:.2f} | {v[2]:.2f} | {g[0]} | {g[1]} |")
-    lp = res["liblinear_passes"]
     its = res["liblinear_iterations_mean"]
+    kind = "Newton steps" if form == "batched" else "liblinear iterations"
     md += [
         "",
-        "liblinear iterations (mean over the final label models): "
+        f"{kind} (mean over the final label models): "
         + ", ".join(f"{its[n][form]}" for n in names)
         + " at 1x, 2x, 4x.",
+    ]
+    return md
+
+
+def _passes_markdown(res: dict) -> list[str]:
+    lp = res["liblinear_passes"]
+    md = [
         "",
         "liblinear's time per pass over the data (one label model, dual; (12 passes - 2 passes)"
-        " / 10, best of at least 5 repeats; the copy: 16 bytes per nonzero):",
+        " / 10, best of at least 5 repeats; the copy: 16 bytes per nonzero)"
+        + (" [from the previous run: not measured again]" if res.get("passes_reused") else "")
+        + ":",
         "",
         "| matrix | rows | nonzeros | liblinear's copy (MB) | ms per pass | "
         "ms per pass per million nonzeros | copy read per second (GB/s) |",
@@ -469,55 +515,88 @@ def _stage_markdown(res: dict) -> list[str]:
     return md
 
 
+def _quality_markdown(q: dict, forms: tuple[str, ...]) -> list[str]:
+    others = [f for f in forms if f != REFERENCE]
+    md = ["", f"Quality, {' / '.join(forms)} (same data, folds and seed):", ""]
+    md += [
+        "| measure | "
+        + " | ".join(forms)
+        + " | "
+        + " | ".join(f"{f} - {REFERENCE}" for f in others)
+        + " |",
+        "|---|" + "---|" * (len(forms) + len(others)),
+    ]
+    ch = q["corpus_heldout"]
+    for prefix, part in (
+        ("SemEval EN 5-fold CV", q.get("semeval_cv5")),
+        (f"corpus held-out (EN, n={ch['n_test']:,}; trained on {ch['n_train']:,})", ch),
+    ):
+        if not part:
+            continue
+        for k in part[forms[0]]:
+            vals = [part[f][k] for f in forms]
+            diffs = [f"{part[f][k] - part[REFERENCE][k]:+.4f}" for f in others]
+            md.append(f"| {prefix}: {k} | {' | '.join(map(str, vals))} | {' | '.join(diffs)} |")
+    if "semeval_cv5_seconds_per_fold" in q:
+        sec = q["semeval_cv5_seconds_per_fold"]
+        md += [
+            "",
+            "SemEval EN 5-fold CV, CPU seconds per fold (training and scoring): "
+            + ", ".join(f"{f} {sec[f]}" for f in forms)
+            + ".",
+        ]
+    for form, d in ch["proba_fine_abs_diff"].items():
+        md += [
+            "",
+            f"Frame probabilities of the corpus models on the test passages: |{form} - "
+            f"{REFERENCE}| max {d['max']}, 99th percentile {d['p99']}, mean {d['mean']}.",
+        ]
+    return md
+
+
 def _markdown(res: dict, repeats: int) -> list[str]:
-    best, ratio, auto = res["best_seconds"], res["dual_over_primal"], res["auto_picks"]
+    forms = tuple(res["forms"])
+    best, ratio, auto = res["best_seconds"], res["over_reference"], res["auto_picks"]
+    others = [f for f in forms if f != REFERENCE]
     md = [
-        f"CPU seconds (user + system, one thread), best of {repeats:d}; dual / primal is the "
-        "median of the paired ratios (the two formulations trained one after the other in each "
-        "repeat).",
+        f"CPU seconds (user + system, one thread), best of {repeats:d}; x / {REFERENCE} is the "
+        "median of the paired ratios (the configurations trained one after the other in each "
+        "repeat). primal, dual: liblinear's formulations; batched: the label models fitted "
+        'together (`classifier__solver="batched"`).',
         "",
-        '| training set | primal | dual | dual / primal | `dual="auto"` picks (rows x features) |',
-        "|---|---|---|---|---|",
+        "| training set | "
+        + " | ".join(forms)
+        + " | "
+        + " | ".join(f"{f} / {REFERENCE}" for f in others)
+        + ' | `dual="auto"` picks (rows x features) |',
+        "|---|" + "---|" * (len(forms) + len(others) + 1),
     ]
     for name, by in best.items():
-        cells = [f"{by[f]:.1f}" if f in by else "-" for f in FORMULATIONS]
-        r = f"{ratio[name]:.2f}" if name in ratio else "-"
-        md.append(f"| {name} | {' | '.join(cells)} | {r} | {auto[name]} |")
+        cells = [f"{by[f]:.1f}" if f in by else "-" for f in forms]
+        r = [f"{ratio[name][f]:.2f}" if f in ratio.get(name, {}) else "-" for f in others]
+        md.append(f"| {name} | {' | '.join(cells)} | {' | '.join(r)} | {auto[name]} |")
     md.append("")
     if "growth" in res:
         g = res["growth"]
+        if "v1_over_default" in res:
+            md.append(f"v1 calibration / default (primal): {res['v1_over_default']}x.")
         md.append(
-            f"v1 calibration / default (primal): {res['v1_over_default']}x. Time for 2x / 4x the "
-            f"SemEval data, of 1x: primal {g['primal']['x2']}x / {g['primal']['x4']}x, dual "
-            f"{g['dual']['x2']}x / {g['dual']['x4']}x."
+            "Time for 2x / 4x the SemEval data, of 1x: "
+            + ", ".join(f"{f} {g[f]['x2']}x / {g[f]['x4']}x" for f in forms)
+            + "."
         )
     g = res["growth_corpus"]
     md.append(
-        f"Time for 2x / 4x distinct corpus passages (all of the corpus against a half and a "
-        f"quarter of it): primal {g['primal']['x2']}x / {g['primal']['x4']}x, dual "
-        f"{g['dual']['x2']}x / {g['dual']['x4']}x."
+        "Time for 2x / 4x distinct corpus passages (all of the corpus against a half and a "
+        "quarter of it): " + ", ".join(f"{f} {g[f]['x2']}x / {g[f]['x4']}x" for f in forms) + "."
     )
-    md += _stage_markdown(res)
+    for form in forms:
+        if form != "primal":
+            md += _stage_markdown(res, form)
+    md += _passes_markdown(res)
     q = res.get("quality")
     if q:
-        md += ["", "Quality, primal vs dual (same data, folds and seed):", ""]
-        md += ["| measure | primal | dual | dual - primal |", "|---|---|---|---|"]
-        ch = q["corpus_heldout"]
-        for prefix, part in (
-            ("SemEval EN 5-fold CV", q.get("semeval_cv5")),
-            (f"corpus held-out (EN, n={ch['n_test']:,}; trained on {ch['n_train']:,})", ch),
-        ):
-            if not part:
-                continue
-            for k in part["primal"]:
-                a, b = part["primal"][k], part["dual"][k]
-                md.append(f"| {prefix}: {k} | {a} | {b} | {b - a:+.4f} |")
-        d = ch["proba_fine_abs_diff"]
-        md += [
-            "",
-            f"Frame probabilities of the two corpus models on the test passages: |dual - primal| "
-            f"max {d['max']}, 99th percentile {d['p99']}, mean {d['mean']}.",
-        ]
+        md += _quality_markdown(q, forms)
     return md
 
 
@@ -525,19 +604,32 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--forms", default=",".join(FORMULATIONS))
+    ap.add_argument("--skip-passes", action="store_true")
     args = ap.parse_args(argv)
+    forms = tuple(args.forms.split(","))
+    if unknown := set(forms) - set(FORMULATIONS):
+        ap.error(f"unknown --forms {sorted(unknown)}; known: {', '.join(FORMULATIONS)}")
     from build_default_model import PARAMS, load_corpus
 
+    out = ROOT / "benchmarks" / "results"
+    previous = out / "train_speed.json"
     corpus = load_corpus()
     test_ids = set(json.loads((ROOT / "data" / "split.json").read_text())["test_ids"])
     corpus = corpus[~corpus["id"].isin(test_ids)].reset_index(drop=True)
-    res = timing(corpus, PARAMS, args.repeats)
-    res["liblinear_passes"] = liblinear_passes(corpus, PARAMS, args.repeats)
-    res["memory_read_gb_per_second"] = memory_read_speed(args.repeats)
+    res = timing(corpus, PARAMS, args.repeats, forms)
+    res["forms"] = list(forms)
+    if args.skip_passes and previous.is_file():
+        old = json.loads(previous.read_text())
+        res["liblinear_passes"] = old["liblinear_passes"]
+        res["memory_read_gb_per_second"] = old["memory_read_gb_per_second"]
+        res["passes_reused"] = True
+    else:
+        res["liblinear_passes"] = liblinear_passes(corpus, PARAMS, args.repeats)
+        res["memory_read_gb_per_second"] = memory_read_speed(args.repeats)
     if not args.skip_quality:
-        res["quality"] = quality(PARAMS)
-    out = ROOT / "benchmarks" / "results"
-    (out / "train_speed.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        res["quality"] = quality(PARAMS, forms)
+    previous.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     md = _markdown(res, args.repeats)
     (out / "train_speed.md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))

@@ -19,7 +19,7 @@ from scipy.special import expit, log_expit
 from sklearn.linear_model import LogisticRegression
 
 from ._deciding import _proba_one
-from ._label_models import _fit_one
+from ._label_models import _fit_one, fit_label_columns
 
 __all__ = ["fit_sigmoid", "fold_rows", "oof_sigmoid"]
 
@@ -59,6 +59,25 @@ def fold_rows(X: Any, Y: np.ndarray, folds: Sequence[tuple[np.ndarray, np.ndarra
         yield X[tr], Y[tr]
 
 
+def _fold_models(clf, X: Any, Y: np.ndarray, folds) -> list[Any]:
+    """Every fold's label models, fold by fold (each fold's labels in order)."""
+    if getattr(clf, "solver_", "liblinear") == "batched":
+        # All labels of a fold at once, from the final models (the same optimum is near).
+        return [
+            est
+            for X_tr, Y_tr in fold_rows(X, Y, folds)
+            for est in fit_label_columns(
+                clf._base(), X_tr, Y_tr, init=clf.estimators_, n_jobs=clf.n_jobs
+            )
+        ]
+    jobs = (
+        delayed(_fit_one)(clf._base(), X_tr, Y_tr[:, j], None, 0, clf.random_state)
+        for X_tr, Y_tr in fold_rows(X, Y, folds)
+        for j in range(Y.shape[1])
+    )
+    return Parallel(n_jobs=clf.n_jobs)(jobs)
+
+
 def oof_sigmoid(clf, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oof: bool):
     """Fit ``clf.calibrators_`` (Platt, on out-of-fold decisions) and return the out-of-fold
     probabilities (None without threshold folds: the sigmoid then uses in-sample decisions,
@@ -66,12 +85,7 @@ def oof_sigmoid(clf, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oo
     n_lab = Y.shape[1]
     if has_oof:
         folds = clf._folds(X.shape[0], groups)
-        jobs = (
-            delayed(_fit_one)(clf._base(), X_tr, Y_tr[:, j], None, 0, clf.random_state)
-            for X_tr, Y_tr in fold_rows(X, Y, folds)
-            for j in range(n_lab)
-        )
-        fitted = Parallel(n_jobs=clf.n_jobs)(jobs)
+        fitted = _fold_models(clf, X, Y, folds)
         D = np.zeros(Y.shape, dtype=float)
         fixed = np.full(Y.shape, np.nan)  # stand-ins (no positive / all positive in a fold)
         i = 0

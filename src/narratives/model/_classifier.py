@@ -27,7 +27,9 @@ from ._label_models import (
     _labels_matrix,
     _linear_form,
     _nanmean,
+    fit_label_columns,
     resolve_dual,
+    resolve_solver,
 )
 from ._open_world import cap_thresholds, negative_scores
 from ._stance import fit_stance_head, pair_matrix, stance_pairs
@@ -90,6 +92,20 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
         n-grams than passages) the dual trains 1.6-2x faster with the same CV F1
         (``benchmarks/results/train_speed.md``). Models saved before this parameter get
         ``False``, what they were trained with (also when retrained from their parameters).
+    solver : {"auto", "liblinear", "batched"}, default="auto"
+        How the label models (final and threshold folds') are fitted. ``liblinear``: one
+        scikit-learn ``LogisticRegression(solver="liblinear")`` per label (joblib, ``n_jobs``).
+        ``batched``: all labels together on the same objective (:mod:`narratives.model._batched`:
+        Newton steps with conjugate gradients, one pass over the matrix per step for every
+        label; the threshold folds start from the final models), in this process (``n_jobs``
+        bounds its BLAS threads); the models are the same ``LogisticRegression`` objects with the
+        weights filled in, equal to liblinear's within its tolerance. The calibrations that
+        refit inside ``CalibratedClassifierCV`` (``sigmoid``, ``isotonic``) and the stance head
+        keep liblinear. ``auto`` (new models): ``batched`` where it was measured faster, for
+        few rows with many features and labels (SemEval-sized) or at least 3 million nonzeros,
+        else ``liblinear`` (``model._label_models.resolve_solver``; decided once, on the whole
+        training matrix). Models saved before this parameter get ``liblinear``, what they were
+        trained with (also when retrained from their parameters).
     threshold_objective : {"label_f1", "samples_f1", "auto"}, default="label_f1"
         ``label_f1`` tunes each label's threshold for its own F1. ``samples_f1`` then also tunes a
         gate on a "no label" model and threshold scales (fine and coarse) for per-text F1 (the
@@ -127,6 +143,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
         open_world_fpr: float | None = None,
         document_alpha: float = 0.05,
         dual: bool | str = "auto",
+        solver: str = "auto",
     ):
         self.taxonomy = taxonomy
         self.C = C
@@ -145,6 +162,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
         self.open_world_fpr = open_world_fpr
         self.document_alpha = document_alpha
         self.dual = dual
+        self.solver = solver
 
     # ------------------------------------------------------------------ fitting
     def _base(self) -> LogisticRegression:
@@ -159,6 +177,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
 
     def _fit_all(self, X: Any, Y: np.ndarray) -> list[Any]:
         base = self._base()
+        if self.solver_ == "batched":
+            return fit_label_columns(base, X, Y, n_jobs=self.n_jobs)
         return Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 base, X, Y[:, j], self.calibration, self.calibration_cv, self.random_state
@@ -216,6 +236,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
         X = sp.csr_matrix(X)
         self.n_features_in_ = X.shape[1]
         self.dual_ = resolve_dual(self.dual, X.shape)
+        self.solver_ = resolve_solver(self.solver, self.calibration, X, Y.shape[1])
         self.estimators_ = self._fit_all(X, Y)
         n_pos = Y.sum(axis=0)
 

@@ -76,7 +76,12 @@ def _label_lists(D: np.ndarray, labels: Sequence[str], none: str) -> list[list[s
 def fill_classifier_defaults(state: dict[str, Any]) -> dict[str, Any]:
     """A saved classifier state with the parameters added after it was saved at their defaults
     (the behaviour it was saved with)."""
-    for name, default in (("open_world_fpr", None), ("document_alpha", 0.05), ("dual", False)):
+    for name, default in (
+        ("open_world_fpr", None),
+        ("document_alpha", 0.05),
+        ("dual", False),
+        ("solver", "liblinear"),
+    ):
         state.setdefault(name, default)
     if "thresholds_" in state:
         state.setdefault("language_thresholds_", {})

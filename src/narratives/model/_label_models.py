@@ -3,12 +3,14 @@ label model's fit and probability, threshold search, label lists and per-row F1.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -110,6 +112,102 @@ def _fit_label(
             ensemble=False,
         )
     return est.fit(X, y)
+
+
+def resolve_solver(solver: Any, calibration: str | None, X: Any = None, n_labels: int = 0) -> str:
+    """The label models' solver: ``"liblinear"`` (one scikit-learn fit per label) or
+    ``"batched"`` (all labels together, :mod:`narratives.model._batched`). The batched solver
+    fits plain logistic regressions, so the calibrations that refit inside
+    ``CalibratedClassifierCV`` (``sigmoid``, ``isotonic``) keep liblinear.
+
+    ``"auto"`` picks the batched solver for the training matrix ``X`` (with ``n_labels`` label
+    columns) where it was measured faster (``benchmarks/results/train_speed.md``): when its
+    row form serves (few rows, many features and labels: SemEval English, 2x faster, and 3.5x
+    on copies of it), or when the matrix has at least :data:`AUTO_NONZEROS` nonzeros
+    (liblinear's 16-byte-per-nonzero copy has long outgrown the processor's cache: all of the
+    default corpus, 4.5 million, 1.4x faster). liblinear was 1.2x faster on a quarter of the
+    corpus (1.1 million nonzeros) and they tied on half of it (2.2 million)."""
+    if solver not in SOLVERS:
+        raise InputError(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}")
+    if solver == "liblinear" or calibration in _CV_CALIBRATION:
+        return "liblinear"
+    if solver == "auto":
+        from ._batched import use_rows
+
+        n, d = X.shape
+        if not (use_rows(n, d, n_labels) or X.nnz >= AUTO_NONZEROS):
+            return "liblinear"
+    return "batched"
+
+
+#: The values of ``NarrativeClassifier(solver=...)``.
+SOLVERS = ("liblinear", "batched", "auto")
+
+#: Nonzeros from which ``solver="auto"`` fits the label models together (``resolve_solver``).
+AUTO_NONZEROS = 3_000_000
+
+
+def fit_label_columns(
+    base: Any, X: Any, Y: np.ndarray, init: list[Any] | None = None, n_jobs: int | None = None
+) -> list[Any]:
+    """One model per column of ``Y``, as :func:`_fit_one` gives them without calibration
+    (None: no positive, 1.0: no negative, else a fitted ``LogisticRegression`` like ``base``),
+    all fitted together by the batched solver on liblinear's objective (``base``'s ``C``,
+    ``class_weight``, ``intercept_scaling``, ``tol``, ``max_iter``). ``init``: models of the
+    same labels to start from (the final models, for the threshold folds' rows). Runs in this
+    process, with at most ``n_jobs`` BLAS threads (joblib's meaning: None is one)."""
+    from joblib import effective_n_jobs
+    from threadpoolctl import threadpool_limits
+
+    from ._batched import fit_batched
+
+    n = Y.shape[0]
+    pos = Y.sum(axis=0)
+    out: list[Any] = [None if p == 0 else 1.0 for p in pos]
+    free = np.flatnonzero((pos > 0) & (pos < n))
+    if len(free):
+        start = None
+        if init is not None:
+            coef = np.zeros((len(free), X.shape[1]))
+            intercept = np.zeros(len(free))
+            for i, j in enumerate(free):
+                if isinstance(init[j], LogisticRegression):
+                    coef[i], intercept[i] = init[j].coef_[0], init[j].intercept_[0]
+            start = (coef, intercept)
+        l2 = getattr(base, "penalty", "l2") in ("l2", "deprecated") and not getattr(
+            base, "l1_ratio", None
+        )
+        if not l2 or not base.fit_intercept:
+            raise InputError("the batched solver fits L2-penalised models with an intercept")
+        with threadpool_limits(limits=effective_n_jobs(n_jobs), user_api="blas"):
+            res = fit_batched(
+                X,
+                Y[:, free],
+                C=base.C,
+                class_weight=base.class_weight,
+                intercept_scaling=base.intercept_scaling,
+                tol=base.tol,
+                max_iter=base.max_iter,
+                init=start,
+            )
+        if not res.converged.all():
+            warnings.warn(
+                f"the batched solver stopped {int((~res.converged).sum())} label models at "
+                f"max_iter={base.max_iter} before its tolerance",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        for i, j in enumerate(free):
+            est = clone(base)
+            est.classes_ = np.unique(Y[:, j])
+            est.coef_ = res.coef[i : i + 1].copy()
+            est.intercept_ = res.intercept[i : i + 1].copy()
+            est.n_iter_ = res.n_iter[i : i + 1].copy()
+            est.n_features_in_ = X.shape[1]
+            out[j] = est
+    for _ in range(Y.shape[1]):
+        tick()
+    return out
 
 
 def _linear_form(est: Any) -> tuple[np.ndarray, float, float | None] | None:
