@@ -313,3 +313,20 @@ def test_classifiers_saved_before_the_parameter_keep_liblinear(corpus, fitted):
     a, b = clf.decide(X[test]), old.decide(X[test])
     np.testing.assert_array_equal(a.proba_fine, b.proba_fine)
     assert a.frames == b.frames
+
+
+def test_without_calibration_the_threshold_folds_are_batched_too(corpus, monkeypatch):
+    """``calibration=None`` (threshold folds through ``_oof``, not ``oof_sigmoid``): the folds'
+    label models come from the batched solver as the final ones do, not from liblinear."""
+    from narratives.model import _calibration, _classifier
+
+    def no_liblinear(*_a, **_k):
+        raise AssertionError("a label model was fitted by liblinear")
+
+    monkeypatch.setattr(_classifier, "_fit_one", no_liblinear)
+    monkeypatch.setattr(_calibration, "_fit_one", no_liblinear)
+    X, df, test = corpus
+    tr = np.flatnonzero(~test)[:400]
+    clf = NarrativeClassifier(calibration=None, threshold_cv=2, solver="batched")
+    clf.fit(X[tr], df["frames"].iloc[tr].tolist())
+    assert clf.solver_ == "batched" and clf.training_metrics_["oof_macro_f1_fine"] is not None
