@@ -257,10 +257,19 @@ def test_the_classifier_decides_as_with_liblinear(corpus, fitted):
     assert np.mean(same) >= 0.99
 
 
+def _shaped(n: int, d: int, nnz: int) -> sp.csr_matrix:
+    """A matrix of ``n x d`` with ``nnz`` nonzeros, spread evenly over the rows: all that
+    ``resolve_solver`` reads (``sp.random`` of the corpus's size took 90 s)."""
+    per_row = nnz // n
+    indptr = np.arange(n + 1) * per_row
+    indices = np.arange(n * per_row) % d
+    return sp.csr_matrix((np.ones(n * per_row), indices, indptr), shape=(n, d))
+
+
 def test_auto_picks_the_batched_solver_where_it_was_faster():
-    semeval = sp.random(399, 25_911, density=0.017, format="csr", random_state=0)
-    corpus_quarter = sp.random(2_068, 56_167, density=0.0095, format="csr", random_state=0)
-    corpus = sp.random(8_272, 121_886, density=0.0045, format="csr", random_state=0)
+    semeval = _shaped(399, 25_911, 176_000)
+    corpus_quarter = _shaped(2_068, 56_167, 1_100_000)
+    corpus = _shaped(8_272, 121_886, 4_500_000)
     assert resolve_solver("auto", "oof_sigmoid", semeval, 117) == "batched"
     assert resolve_solver("auto", "oof_sigmoid", corpus_quarter, 19) == "liblinear"
     assert resolve_solver("auto", "oof_sigmoid", corpus, 19) == "batched"
@@ -304,3 +313,20 @@ def test_classifiers_saved_before_the_parameter_keep_liblinear(corpus, fitted):
     a, b = clf.decide(X[test]), old.decide(X[test])
     np.testing.assert_array_equal(a.proba_fine, b.proba_fine)
     assert a.frames == b.frames
+
+
+def test_without_calibration_the_threshold_folds_are_batched_too(corpus, monkeypatch):
+    """``calibration=None`` (threshold folds through ``_oof``, not ``oof_sigmoid``): the folds'
+    label models come from the batched solver as the final ones do, not from liblinear."""
+    from narratives.model import _calibration, _classifier
+
+    def no_liblinear(*_a, **_k):
+        raise AssertionError("a label model was fitted by liblinear")
+
+    monkeypatch.setattr(_classifier, "_fit_one", no_liblinear)
+    monkeypatch.setattr(_calibration, "_fit_one", no_liblinear)
+    X, df, test = corpus
+    tr = np.flatnonzero(~test)[:400]
+    clf = NarrativeClassifier(calibration=None, threshold_cv=2, solver="batched")
+    clf.fit(X[tr], df["frames"].iloc[tr].tolist())
+    assert clf.solver_ == "batched" and clf.training_metrics_["oof_macro_f1_fine"] is not None

@@ -21,7 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from ._deciding import _proba_one
 from ._label_models import _fit_one, fit_label_columns
 
-__all__ = ["fit_sigmoid", "fold_rows", "oof_sigmoid"]
+__all__ = ["fit_sigmoid", "fold_models", "fold_rows", "oof_sigmoid"]
 
 
 def fit_sigmoid(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -59,8 +59,10 @@ def fold_rows(X: Any, Y: np.ndarray, folds: Sequence[tuple[np.ndarray, np.ndarra
         yield X[tr], Y[tr]
 
 
-def _fold_models(clf, X: Any, Y: np.ndarray, folds) -> list[Any]:
-    """Every fold's label models, fold by fold (each fold's labels in order)."""
+def fold_models(clf, X: Any, Y: np.ndarray, folds, calibration: str | None = None) -> list[Any]:
+    """Every fold's label models, fold by fold (each fold's labels in order), by the final
+    models' solver (``clf.solver_``); ``calibration`` as :func:`_fit_one` takes it (the batched
+    solver is never resolved for the calibrations that refit, see ``resolve_solver``)."""
     if getattr(clf, "solver_", "liblinear") == "batched":
         # All labels of a fold at once, from the final models (the same optimum is near).
         return [
@@ -71,7 +73,9 @@ def _fold_models(clf, X: Any, Y: np.ndarray, folds) -> list[Any]:
             )
         ]
     jobs = (
-        delayed(_fit_one)(clf._base(), X_tr, Y_tr[:, j], None, 0, clf.random_state)
+        delayed(_fit_one)(
+            clf._base(), X_tr, Y_tr[:, j], calibration, clf.calibration_cv, clf.random_state
+        )
         for X_tr, Y_tr in fold_rows(X, Y, folds)
         for j in range(Y.shape[1])
     )
@@ -85,7 +89,7 @@ def oof_sigmoid(clf, X: Any, Y: np.ndarray, groups: Sequence[Any] | None, has_oo
     n_lab = Y.shape[1]
     if has_oof:
         folds = clf._folds(X.shape[0], groups)
-        fitted = _fold_models(clf, X, Y, folds)
+        fitted = fold_models(clf, X, Y, folds)
         D = np.zeros(Y.shape, dtype=float)
         fixed = np.full(Y.shape, np.nan)  # stand-ins (no positive / all positive in a fold)
         i = 0

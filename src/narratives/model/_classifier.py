@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._exceptions import InputError
 from .._internal.vocab import STANCES
 from ..preprocessing._units import _as_taxonomy
-from ._calibration import fold_rows, oof_sigmoid
+from ._calibration import fold_models, oof_sigmoid
 from ._deciding import DecidingClassifier, _proba_one, fill_classifier_defaults
 from ._hierarchy import tune_decision
 from ._label_models import (
@@ -383,16 +383,8 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
 
     def _oof(self, X: Any, Y: np.ndarray, groups: Sequence[Any] | None) -> np.ndarray:
         oof = np.zeros(Y.shape, dtype=float)
-        base = self._base()
         folds = self._folds(X.shape[0], groups)
-        jobs = (
-            delayed(_fit_one)(
-                base, X_tr, Y_tr[:, j], self.calibration, self.calibration_cv, self.random_state
-            )
-            for X_tr, Y_tr in fold_rows(X, Y, folds)
-            for j in range(Y.shape[1])
-        )
-        fitted = Parallel(n_jobs=self.n_jobs)(jobs)
+        fitted = fold_models(self, X, Y, folds, self.calibration)
         i = 0
         for _tr, te in folds:
             X_te = X[te]
