@@ -81,6 +81,7 @@ def fill_classifier_defaults(state: dict[str, Any]) -> dict[str, Any]:
         ("document_alpha", 0.05),
         ("dual", False),
         ("solver", "liblinear"),
+        ("threshold_plateau", 0.0),
     ):
         state.setdefault(name, default)
     if "thresholds_" in state:
