@@ -213,6 +213,54 @@ def test_stopping_at_max_iter_warns_as_liblinear_does(corpus):
     assert est.n_iter_[0] == 1
 
 
+def _small_problem() -> tuple[sp.csr_matrix, np.ndarray]:
+    """200 rows, 300 features, 4 labels from 1% to 50% positive: quick to fit."""
+    rng = np.random.default_rng(0)
+    X = sp.random(200, 300, density=0.05, random_state=0, format="csr")
+    Y = (rng.random((200, 4)) < [0.05, 0.2, 0.5, 0.01]).astype(np.int8)
+    Y[0, 3] = 1
+    return X, Y
+
+
+def test_no_decrease_before_the_tolerance_is_not_convergence(form):
+    """A tolerance beyond the arithmetic: every label stops where its line search finds no
+    decrease, not converged, and the fit warns naming them (liblinear warns when it stops
+    before its tolerance)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, Y = _small_problem()
+    res = fit_batched(X, Y, 10.0, tol=1e-30)
+    assert not res.converged.any()
+    assert res.stalled.all() and (res.n_iter < 2000).all()
+    base = LogisticRegression(
+        C=10.0, class_weight="balanced", solver="liblinear", tol=1e-30, max_iter=2000
+    )
+    with pytest.warns(ConvergenceWarning) as caught:
+        models = fit_label_columns(base, X, Y, labels=["a", "b", "c", "d"])
+    (message,) = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert "stopped 4 label models before its tolerance (tol=1e-30)" in message
+    assert "line search found no decrease: a, b, c, d;" in message
+    assert all(isinstance(m, LogisticRegression) for m in models)
+    # Within its tolerance the same problem converges, silently.
+    assert fit_batched(X, Y, 10.0).converged.all()
+
+
+def test_the_classifier_names_the_labels_that_stopped_early(monkeypatch):
+    """A line search that never finds a decrease (no halving allowed): the classifier's warning
+    names its label columns (fine, coarse, none)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    monkeypatch.setattr(_batched, "_MAX_HALVINGS", 0)
+    X = sp.random(60, 200, density=0.1, random_state=0, format="csr")
+    clf = NarrativeClassifier(solver="batched", threshold_cv=0, calibration=None)
+    frames = [["artificial_state"]] * 20 + [[]] * 40
+    with pytest.warns(ConvergenceWarning, match="line search found no decrease") as caught:
+        clf.fit(X, frames)
+    (message,) = [str(w.message) for w in caught if "line search" in str(w.message)]
+    parent = clf.parents_["artificial_state"]
+    assert f": artificial_state, {parent}, {clf.none_label_};" in message
+
+
 def test_a_warm_start_reaches_the_same_models(corpus):
     X, _df, test = corpus
     Y = _semeval_sized(X)[:, 9:40]

@@ -21,7 +21,8 @@ gradient, as liblinear's trust-region Newton does; a diagonal preconditioner too
 on text features), a backtracking line search, and liblinear's primal stopping rule per label
 (gradient norm at most ``tol * max(min(pos, neg), 1) / n`` of the first), ten times
 stricter (``_TOL_SHARE``). Labels stop on their own; later steps carry only the labels still
-moving. The line search needs no pass over the matrix: the conjugate gradients already computed
+moving. A label whose line search finds no decrease stops too, short of the rule (``stalled``:
+not ``converged``; the caller warns, as liblinear does when it stops early). The line search needs no pass over the matrix: the conjugate gradients already computed
 ``X @ d`` for every direction ``d``, and ``X @ p`` for the step ``p`` is their sum.
 
 The matrix is kept once, column-major (CSC): ``X @ V`` then adds each feature's row of ``V``
@@ -65,13 +66,16 @@ CG_DTYPE = np.float32
 
 class BatchedResult:
     """Weights ``coef`` (labels x features), ``intercept`` (labels,), Newton iterations per
-    label ``n_iter`` (labels,) and whether each label met the stopping rule ``converged``."""
+    label ``n_iter`` (labels,), whether each label met the stopping rule ``converged``, and
+    whether it stopped short of it because its line search found no decrease ``stalled``
+    (the others not converged stopped at ``max_iter``)."""
 
-    def __init__(self, coef, intercept, n_iter, converged) -> None:
+    def __init__(self, coef, intercept, n_iter, converged, stalled=None) -> None:
         self.coef = coef
         self.intercept = intercept
         self.n_iter = n_iter
         self.converged = converged
+        self.stalled = np.zeros(len(converged), dtype=bool) if stalled is None else stalled
 
 
 def label_costs(Y: np.ndarray, C: float, class_weight: Any) -> np.ndarray:
@@ -327,7 +331,8 @@ def _line_search(pb: _Problem, Z, XP, quad, f, cols):
     """Backtracking (Armijo) step per label from margins ``Z`` along ``XP`` (the step's margins);
     ``quad``: ``w.w``, ``w.p``, ``p.p`` and the slope ``g.p`` (weights and intercept);
     ``f`` the objective now. The objective at a step needs only the margins ``Z + t XP`` (no
-    pass over the matrix). Returns the steps and the objective after them."""
+    pass over the matrix). Returns the steps (0 where no step of ``_MAX_HALVINGS`` halvings
+    decreased the objective enough) and the objective after them."""
     ww, wp, pp, slope = quad
     k = len(cols)
     t = np.ones(k)
@@ -343,7 +348,7 @@ def _line_search(pb: _Problem, Z, XP, quad, f, cols):
         if not len(todo):
             break
         t[todo] *= _SHRINK
-    t[todo] = 0.0  # no decrease found: the label stops (at its best point)
+    t[todo] = 0.0  # no decrease found: the label stays at its best point
     return t, f_new
 
 
@@ -365,7 +370,9 @@ def fit_batched(
     optimum (``_TOL_SHARE``). ``init``: ``(coef, intercept)`` to start from (e.g. the models of
     a superset of the rows), for the feature form only (the row form, ``use_rows``, starts from
     zero: its first step is cheap); the stopping rule is still relative to the gradient at
-    zero, as liblinear's.
+    zero, as liblinear's. A label stops when it meets the rule (``converged``), at ``max_iter``
+    or when its line search finds no decrease (``stalled``: the rule asks for more than the
+    arithmetic gives, e.g. a tiny ``tol``); its weights are then the best it reached.
     """
     Y = np.asarray(Y)
     n, L = Y.shape
@@ -391,6 +398,7 @@ def fit_batched(
     f = 0.5 * (ww + b * b) + pb.loss(Z, everything)
     n_iter = np.zeros(L, dtype=np.int32)
     converged = np.zeros(L, dtype=bool)
+    stalled = np.zeros(L, dtype=bool)
     active = everything
     while len(active):
         R, D = pb.residuals(Z[:, active], active)
@@ -415,7 +423,8 @@ def fit_batched(
         n_iter[active] += 1
         moved = t > 0
         f[active[moved]] = f_new[moved]
-        # No decrease along a descent direction: the label is at the arithmetic's precision.
-        converged[active[~moved]] = True
+        # No decrease along a descent direction: the label cannot get nearer the rule (the
+        # arithmetic's precision); it stops there, not converged.
+        stalled[active[~moved]] = True
         active = active[moved]
-    return BatchedResult(space.coef(), pb.k * b, n_iter, converged)
+    return BatchedResult(space.coef(), pb.k * b, n_iter, converged, stalled)

@@ -69,7 +69,12 @@ def fold_models(clf, X: Any, Y: np.ndarray, folds, calibration: str | None = Non
             est
             for X_tr, Y_tr in fold_rows(X, Y, folds)
             for est in fit_label_columns(
-                clf._base(), X_tr, Y_tr, init=clf.estimators_, n_jobs=clf.n_jobs
+                clf._base(),
+                X_tr,
+                Y_tr,
+                init=clf.estimators_,
+                n_jobs=clf.n_jobs,
+                labels=clf._columns(),
             )
         ]
     jobs = (

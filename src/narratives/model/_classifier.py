@@ -186,13 +186,17 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
     def _fit_all(self, X: Any, Y: np.ndarray) -> list[Any]:
         base = self._base()
         if self.solver_ == "batched":
-            return fit_label_columns(base, X, Y, n_jobs=self.n_jobs)
+            return fit_label_columns(base, X, Y, n_jobs=self.n_jobs, labels=self._columns())
         return Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 base, X, Y[:, j], self.calibration, self.calibration_cv, self.random_state
             )
             for j in range(Y.shape[1])
         )
+
+    def _columns(self) -> list[str]:
+        """The names of the label matrix's columns (fine labels, coarse labels, none label)."""
+        return [*self.fine_labels_, *self.coarse_labels_, self.none_label_]
 
     def fit(
         self,

@@ -4,6 +4,7 @@ label model's fit and probability, threshold search, label lists and per-row F1.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -162,14 +163,23 @@ AUTO_NONZEROS = 3_000_000
 
 
 def fit_label_columns(
-    base: Any, X: Any, Y: np.ndarray, init: list[Any] | None = None, n_jobs: int | None = None
+    base: Any,
+    X: Any,
+    Y: np.ndarray,
+    init: list[Any] | None = None,
+    n_jobs: int | None = None,
+    labels: Sequence[str] | None = None,
 ) -> list[Any]:
     """One model per column of ``Y``, as :func:`_fit_one` gives them without calibration
     (None: no positive, 1.0: no negative, else a fitted ``LogisticRegression`` like ``base``),
     all fitted together by the batched solver on liblinear's objective (``base``'s ``C``,
     ``class_weight``, ``intercept_scaling``, ``tol``, ``max_iter``). ``init``: models of the
     same labels to start from (the final models, for the threshold folds' rows). Runs in this
-    process, with at most ``n_jobs`` BLAS threads (joblib's meaning: None is one)."""
+    process, with at most ``n_jobs`` BLAS threads (joblib's meaning: None is one).
+
+    Label models stopped short of the solver's tolerance (at ``max_iter``, or where its line
+    search found no decrease) raise a ``ConvergenceWarning`` naming them by ``labels`` (the
+    columns' names; their indices without)."""
     from joblib import effective_n_jobs
     from threadpoolctl import threadpool_limits
 
@@ -204,10 +214,21 @@ def fit_label_columns(
                 max_iter=base.max_iter,
                 init=start,
             )
-        if not res.converged.all():
+        names = [f"column {j}" if labels is None else str(labels[j]) for j in free]
+        at_max_iter = ~res.converged & ~res.stalled
+        if at_max_iter.any():
             warnings.warn(
-                f"the batched solver stopped {int((~res.converged).sum())} label models at "
-                f"max_iter={base.max_iter} before its tolerance",
+                f"the batched solver stopped {int(at_max_iter.sum())} label models at "
+                f"max_iter={base.max_iter} before its tolerance: "
+                f"{_listed(names, at_max_iter)}; increase max_iter",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        if res.stalled.any():
+            warnings.warn(
+                f"the batched solver stopped {int(res.stalled.sum())} label models before its "
+                f"tolerance (tol={base.tol:g}), where its line search found no decrease: "
+                f"{_listed(names, res.stalled)}; their weights are the best it reached",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -222,6 +243,13 @@ def fit_label_columns(
     for _ in range(Y.shape[1]):
         tick()
     return out
+
+
+def _listed(names: list[str], which: np.ndarray, most: int = 8) -> str:
+    """The ``names`` where ``which`` is true, comma-separated, at most ``most`` of them."""
+    chosen = [name for name, w in zip(names, which, strict=True) if w]
+    extra = f" and {len(chosen) - most} more" if len(chosen) > most else ""
+    return ", ".join(chosen[:most]) + extra
 
 
 def _linear_form(est: Any) -> tuple[np.ndarray, float, float | None] | None:
