@@ -21,9 +21,10 @@ gradient, as liblinear's trust-region Newton does; a diagonal preconditioner too
 on text features), a backtracking line search, and liblinear's primal stopping rule per label
 (gradient norm at most ``tol * max(min(pos, neg), 1) / n`` of the first), ten times
 stricter (``_TOL_SHARE``). Labels stop on their own; later steps carry only the labels still
-moving. A label whose line search finds no decrease stops too, short of the rule (``stalled``:
-not ``converged``; the caller warns, as liblinear does when it stops early). The line search needs no pass over the matrix: the conjugate gradients already computed
-``X @ d`` for every direction ``d``, and ``X @ p`` for the step ``p`` is their sum.
+moving. A label whose line search finds no decrease stops too, short of the rule (``stalled``,
+not ``converged``: the caller warns, as liblinear does when it stops early). The line search
+needs no pass over the matrix: the conjugate gradients already computed ``X @ d`` for every
+direction ``d``, and ``X @ p`` for the step ``p`` is their sum.
 
 The matrix is kept once, column-major (CSC): ``X @ V`` then adds each feature's row of ``V``
 (read in order) into the small ``n x labels`` result, and ``X.T @ U`` reads rows of the small
