@@ -325,6 +325,32 @@ def test_auto_picks_the_batched_solver_where_it_was_faster():
     assert NarrativeClassifier().get_params()["solver"] == "auto"  # new models
 
 
+def test_auto_counts_only_the_label_columns_that_are_fitted():
+    """Columns with no positive (or no negative) get stand-ins from either solver, not a model
+    of the batched solver: ``auto`` weighs the row form by the labels fitted. 100 rows and
+    1,000 features: the Gram matrix (100^2) is smaller than the weights of the 19 columns of
+    the default taxonomy (19,000) but not of the 3 with positives and negatives (3,000), which
+    the batched solver would fit in the feature form, where it was not measured faster."""
+    X = sp.random(100, 1_000, density=0.02, random_state=0, format="csr")
+    frames = [["artificial_state"]] * 30 + [[]] * 70
+    clf = NarrativeClassifier(threshold_cv=0, calibration=None).fit(X, frames)
+    pos = _label_matrix(clf, frames).sum(axis=0)
+    assert len(pos) == 19 and ((pos > 0) & (pos < 100)).sum() == 3
+    assert use_rows(100, 1_000, 19) and not use_rows(100, 1_000, 3)
+    assert clf.solver_ == "liblinear"
+    assert [e is None for e in clf.estimators_].count(False) == 3
+
+
+def test_fitted_columns():
+    from narratives.model._label_models import fitted_columns
+
+    Y = np.array([[1, 0, 1, 0], [0, 0, 1, 1], [1, 0, 1, 0]])
+    np.testing.assert_array_equal(fitted_columns(Y), [0, 3])  # not: no positive, no negative
+    models = fit_label_columns(LogisticRegression(solver="liblinear"), sp.eye(3).tocsr(), Y)
+    assert models[1] is None and models[2] == 1.0
+    assert [isinstance(m, LogisticRegression) for m in models] == [True, False, False, True]
+
+
 def test_cv_calibration_keeps_liblinear():
     assert resolve_solver("batched", "sigmoid") == "liblinear"
     assert resolve_solver("batched", "oof_sigmoid") == "batched"

@@ -28,6 +28,7 @@ from ._label_models import (
     _linear_form,
     _nanmean,
     fit_label_columns,
+    fitted_columns,
     resolve_dual,
     resolve_solver,
 )
@@ -248,7 +249,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
         X = sp.csr_matrix(X)
         self.n_features_in_ = X.shape[1]
         self.dual_ = resolve_dual(self.dual, X.shape)
-        self.solver_ = resolve_solver(self.solver, self.calibration, X, Y.shape[1])
+        self.solver_ = resolve_solver(self.solver, self.calibration, X, len(fitted_columns(Y)))
         self.estimators_ = self._fit_all(X, Y)
         n_pos = Y.sum(axis=0)
 

@@ -136,7 +136,9 @@ def resolve_solver(solver: Any, calibration: str | None, X: Any = None, n_labels
     ``CalibratedClassifierCV`` (``sigmoid``, ``isotonic``) keep liblinear.
 
     ``"auto"`` picks the batched solver for the training matrix ``X`` (with ``n_labels`` label
-    columns) where it was measured faster (``benchmarks/results/train_speed.md``): when its
+    columns fitted: those with positive and negative rows, :func:`fitted_columns`; the others
+    get stand-ins from either solver and are no part of the batched solver's arrays) where it
+    was measured faster (``benchmarks/results/train_speed.md``): when its
     row form serves (few rows, many features and labels: SemEval English, 2x faster, and 3.5x
     on copies of it), or when the matrix has at least :data:`AUTO_NONZEROS` nonzeros
     (liblinear's 16-byte-per-nonzero copy has long outgrown the processor's cache: all of the
@@ -162,6 +164,13 @@ SOLVERS = ("liblinear", "batched", "auto")
 AUTO_NONZEROS = 3_000_000
 
 
+def fitted_columns(Y: np.ndarray) -> np.ndarray:
+    """The columns of ``Y`` whose label models are fitted: those with positive and negative rows.
+    Either solver gives the others a stand-in (None: no positive, 1.0: no negative)."""
+    pos = np.asarray(Y).sum(axis=0)
+    return np.flatnonzero((pos > 0) & (pos < Y.shape[0]))
+
+
 def fit_label_columns(
     base: Any,
     X: Any,
@@ -185,10 +194,8 @@ def fit_label_columns(
 
     from ._batched import fit_batched
 
-    n = Y.shape[0]
-    pos = Y.sum(axis=0)
-    out: list[Any] = [None if p == 0 else 1.0 for p in pos]
-    free = np.flatnonzero((pos > 0) & (pos < n))
+    out: list[Any] = [None if p == 0 else 1.0 for p in Y.sum(axis=0)]
+    free = fitted_columns(Y)
     if len(free):
         start = None
         if init is not None:
