@@ -407,11 +407,16 @@ def main(argv: list[str] | None = None) -> dict:
         "articles": articles_part(model),
     }
     res["seconds"] = round(time.perf_counter() - t0, 1)
+    return write_results(res, args.out, render)
+
+
+def write_results(res: dict, name: str, render_md) -> dict:
+    """Write ``res`` to benchmarks/results/<name>.json and its rendering to <name>.md; print it."""
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.out}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
-    md = render(res)
-    (out / f"{args.out}.md").write_text(md, encoding="utf-8")
+    (out / f"{name}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    md = render_md(res)
+    (out / f"{name}.md").write_text(md, encoding="utf-8")
     print(md)
     return res
 

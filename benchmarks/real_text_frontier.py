@@ -139,13 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
         pts = [{"scale": s, **point(scaled(model, s))} for s in args.scales]
         res["models"].append({"model": name, "points": pts})
         print(f"{name}: {len(pts)} operating points", flush=True)
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.out}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
-    md = render(res)
-    (out / f"{args.out}.md").write_text(md, encoding="utf-8")
-    print(md)
-    return res
+    return rt.write_results(res, args.out, render)
 
 
 if __name__ == "__main__":
