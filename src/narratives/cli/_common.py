@@ -86,6 +86,7 @@ class InFormat(StrEnum):
     parquet = "parquet"
     txt = "txt"
     semeval = "semeval"
+    telegram = "telegram"
     labelstudio = "labelstudio"
     prodigy = "prodigy"
     doccano = "doccano"

@@ -1,4 +1,5 @@
-"""Streaming readers for JSONL, CSV, Parquet, folders of .txt or Parquet files and the SemEval layout.
+"""Streaming readers for JSONL, CSV, Parquet, folders of .txt or Parquet files, the SemEval layout
+and Telegram Desktop exports (:mod:`narratives.io._telegram`).
 
 Files may be compressed (``.gz``, ``.zst``: ``corpus.jsonl.gz``); they are decompressed as a
 stream (:mod:`narratives.io._compression`). A folder of Parquet files is one dataset, read file
@@ -25,6 +26,7 @@ import pandas as pd
 from .._exceptions import InputError
 from .._internal.messages import not_found
 from ._compression import base_suffix, compression_of, open_input
+from ._telegram import iter_messages, single_json_document
 
 __all__ = [
     "FORMATS",
@@ -39,7 +41,7 @@ log = logging.getLogger(__name__)
 #: The UTF-8 byte order mark a spreadsheet's "CSV UTF-8" (and some editors) put at the start of a
 #: file. Every text reader drops it there; elsewhere it is content.
 BOM = b"\xef\xbb\xbf"
-FORMATS = ("auto", "jsonl", "csv", "parquet", "txt", "semeval")
+FORMATS = ("auto", "jsonl", "csv", "parquet", "txt", "semeval", "telegram")
 _EXT = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -84,6 +86,8 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
             return "semeval"
         return _folder_format(path)
     ext = base_suffix(path)
+    if ext == ".json" and path.stat().st_size and single_json_document(path):
+        return "telegram"  # one JSON document: a Telegram export, or an error that says so
     if ext in _EXT:
         return _EXT[ext]
     if compression_of(path):
@@ -217,6 +221,25 @@ class _Ids:
     def take(self) -> int:
         n, self.replaced = self.replaced, 0
         return n
+
+
+def _iter_telegram(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    """A Telegram Desktop export (:mod:`._telegram`): a row per message, rejects with reasons."""
+    rows: list[dict[str, Any]] = []
+    rejects: list[Reject] = []
+    n_read = 0
+    for pos, row, rid, problem in iter_messages(path):
+        n_read += 1
+        rid = rid or str(pos)
+        if problem:
+            rejects.append(Reject(rid, pos, problem, str(path)))
+        else:
+            rows.append({**row, "id": rid, "row": pos})
+        if len(rows) >= chunk_rows:
+            yield _finish(rows, rejects, n_read)
+            rows, rejects, n_read = [], [], 0
+    if rows or rejects or n_read:
+        yield _finish(rows, rejects, n_read)
 
 
 def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) -> Iterator[Chunk]:
@@ -523,19 +546,21 @@ def iter_chunks(
     """
     path = Path(path)
     fmt = detect_format(path, fmt)
-    if fmt in ("jsonl", "csv") and path.is_dir():
+    if fmt in ("jsonl", "csv", "telegram") and path.is_dir():
         raise InputError(f"{path} is a folder; --format {fmt} expects a file")
     if fmt == "parquet" and compression_of(path) and not path.is_dir():
         raise InputError(
             f"{path}: a compressed Parquet file cannot be read as it is (Parquet compresses its "
             "own columns): decompress it"
         )
-    if fmt in ("jsonl", "csv") and path.stat().st_size == 0:
+    if fmt in ("jsonl", "csv", "telegram") and path.stat().st_size == 0:
         raise InputError(f"input file is empty: {path}")
     explicit_id = id_column is not None
     id_col = id_column if explicit_id else _default_id(path, fmt)
     if fmt == "jsonl":
         it = _iter_jsonl(path, text_column, id_col, chunk_rows)
+    elif fmt == "telegram":
+        it = _iter_telegram(path, chunk_rows)
     elif fmt in ("csv", "parquet"):
         it = _iter_arrow_batches(path, fmt, text_column, id_col, chunk_rows)
     else:
