@@ -93,7 +93,9 @@ def train(
     )
     model.save(output)
     tm = model.manifest.get("training_metrics", {})
+    td = model.manifest["training_data"]
+    rejected = f", {td['n_rejected']} rows rejected" if td.get("n_rejected") else ""
     out.print(
-        f"saved model to [bold]{output}[/] ({model.manifest['training_data']['n_texts']} texts; "
+        f"saved model to [bold]{output}[/] ({td['n_texts']} texts{rejected}; "
         f"out-of-fold macro F1 fine {tm.get('oof_macro_f1_fine')}, coarse {tm.get('oof_macro_f1_coarse')})"
     )

@@ -102,6 +102,24 @@ def semeval_taxonomy(path: Path, gold: Any = ()) -> Taxonomy:
     return Taxonomy.from_label_pairs(pairs.items(), none_label="Other", name="semeval2025-task10")
 
 
+def _reject_empty_texts(df: pd.DataFrame, rejects: list, source: str) -> tuple[pd.DataFrame, list]:
+    """Training rows whose text is empty or blank teach nothing (an empty text labelled with a
+    frame teaches a wrong prior): rejects with the reason, not training rows."""
+    if not len(df):
+        return df, rejects
+    blank = df["text"].map(lambda t: isinstance(t, str) and not t.strip()).to_numpy()
+    if not blank.any():
+        return df, rejects
+    rejects = [
+        *rejects,
+        *(
+            Reject(rid, row, "text is empty: nothing to learn from", source)
+            for rid, row in zip(df.loc[blank, "id"], df.loc[blank, "row"], strict=True)
+        ),
+    ]
+    return df[~blank].reset_index(drop=True), rejects
+
+
 def read_labelled(
     path: str | Path,
     fmt: str = "auto",
@@ -127,6 +145,7 @@ def read_labelled(
             "a folder of .txt files has no labels; use --format semeval or a JSONL/CSV/Parquet file"
         )
     df, rejects = read_all(path, fmt=fmt, text_column=text_column, id_column=id_column)
+    df, rejects = _reject_empty_texts(df, rejects, str(path))
     if labels_column not in df.columns:
         raise InputError(
             f"labelled data needs a {labels_column!r} column; available: {', '.join(c for c in df.columns if c != 'row')}"

@@ -23,6 +23,31 @@ log = logging.getLogger(__name__)
 PREPROCESS_CHUNK = 256
 
 
+def _where(df: Any, i: int) -> str:
+    """A training row as the user can find it: its line or row number and id."""
+    row = df["row"].iloc[i] if "row" in df.columns else None
+    place = f"row {row}" if row is not None and row == row else f"row {i + 1}"
+    return f"{place}, id {df['id'].iloc[i]!r}" if "id" in df.columns else place
+
+
+def _check_labels(df: Any, tax: Taxonomy) -> None:
+    """Labels outside the taxonomy are an error that names the first row carrying one (the
+    classifier's own check cannot: it sees no ids)."""
+    known = {*tax.fine_labels, tax.none_label, ""}
+    bad = [
+        (i, sorted({str(x) for x in labs} - known))
+        for i, labs in enumerate(df["frames"])
+        if isinstance(labs, (list, tuple)) and not {str(x) for x in labs} <= known
+    ]
+    if bad:
+        names = sorted({lab for _, labs in bad for lab in labs})
+        raise InputError(
+            f"labels not in the taxonomy: {', '.join(names[:8])}"
+            + (" ..." if len(names) > 8 else "")
+            + f" ({len(bad)} rows; first: {_where(df, bad[0][0])})"
+        )
+
+
 def fit_pipeline(
     ld: LabelledData,
     taxonomy: Taxonomy | str | Path | None = None,
@@ -42,6 +67,18 @@ def fit_pipeline(
     if isinstance(taxonomy, (str, Path)):
         taxonomy = Taxonomy.load(taxonomy)
     tax = taxonomy or ld.taxonomy or Taxonomy.default()
+    _check_labels(df, tax)
+    if ld.rejects:
+        shown = "; ".join(
+            f"row {r.row}" + (f" (id {r.id!r})" if r.id is not None else "") + f": {r.reason}"
+            for r in ld.rejects[:3]
+        )
+        log.warning(
+            "%d input rows rejected, not trained on: %s%s",
+            len(ld.rejects),
+            shown,
+            " ..." if len(ld.rejects) > 3 else "",
+        )
     texts = df["text"].tolist()
     if unit == "auto":
         unit = auto_unit(texts, params)
