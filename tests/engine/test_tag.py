@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from _enginetest import Recorder, make_rows, write_jsonl
 
+import narratives
+from narratives import InputError
 from narratives.engine import checkpoint_dir, tag_file
 
 
@@ -85,13 +87,25 @@ def test_every_input_format_gives_the_labels_of_model_tag(tmp_path, model, fmt):
         assert list(got["outlet"].unique()) == ["alpha", "beta", "gamma"]
 
 
-def test_semeval_predictions(tmp_path, model):
+def test_semeval_predictions(tmp_path, tiny_semeval):
+    sem = narratives.train(
+        tiny_semeval, params={"classifier__threshold_cv": 2, "classifier__calibration": None}
+    )
+    out = tmp_path / "pred.txt"
+    s = tag_file(tiny_semeval, out, sem, fmt="semeval", chunk_rows=4)
+    lines = out.read_text().splitlines()
+    assert len(lines) == s.documents == 7 and all(len(line.split("\t")) == 3 for line in lines)
+    names = sorted(p.name for p in (tiny_semeval / "raw-documents").iterdir())
+    assert [line.split("\t")[0] for line in lines] == names
+    assert all(line.split("\t")[1] for line in lines)  # "Other" for a document without labels
+
+
+def test_semeval_predictions_need_a_semeval_model(tmp_path, model):
     src = _write_input(tmp_path, make_rows(9, seed=2), "semeval")
     out = tmp_path / "pred.txt"
-    s = tag_file(src, out, model, fmt="semeval", chunk_rows=4)
-    lines = out.read_text().splitlines()
-    assert len(lines) == s.documents == 9 and all(len(line.split("\t")) == 3 for line in lines)
-    assert [line.split("\t")[0] for line in lines] == sorted(f"d{i:04d}.txt" for i in range(9))
+    with pytest.raises(InputError, match="need a model trained on SemEval's labels"):
+        tag_file(src, out, model, fmt="semeval")
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("ext", ["parquet", "jsonl", "csv"])

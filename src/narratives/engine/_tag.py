@@ -36,6 +36,10 @@ from ._work import ChunkOptions, ChunkResult, empty_columns
 __all__ = ["ENGINES", "TagOptions", "TagSummary", "check_run_paths", "tag_file"]
 
 log = logging.getLogger(__name__)
+
+#: The "no narrative" label of a SemEval-2025 Task 10 taxonomy (``io.semeval_taxonomy``), what a
+#: model must use for ``--format semeval`` output to be a predictions file the task scores.
+SEMEVAL_NONE = "Other"
 ENGINES = ("local", "dask")
 
 
@@ -301,6 +305,12 @@ def tag_file(
         o, unit="document" if kind == "semeval" else o.unit, fmt=detect_format(input_path, o.fmt)
     )
     check_run_paths(input_path, out)
+    if kind == "semeval" and model.taxonomy.none_label != SEMEVAL_NONE:
+        raise InputError(
+            "--format semeval writes SemEval-2025 Task 10 predictions, which need a model "
+            f"trained on SemEval's labels (narratives train <SemEval folder>); this model's "
+            f"labels are those of the taxonomy {model.taxonomy.name!r}"
+        )
     progress = progress or Progress()
 
     pre = model.decider.named_steps["preprocess"]
