@@ -101,6 +101,11 @@ def test_sample_every_format_and_strategy(capsys, tmp_path, tags):
         tmp_path / "x.prodigy.jsonl",
     )
     assert code == 0, err
+    # an annotation tool's file given where the sample belongs: one line that says so
+    ls = tmp_path / "s.labelstudio.json"
+    ls.write_text("[]")
+    code, _, err = run(capsys, "export", ls, "--to", "prodigy", "-o", tmp_path / "y.prodigy.jsonl")
+    assert code == 2 and "is not a sample" in err and len(err.strip().splitlines()) == 1
 
 
 def _tasks():

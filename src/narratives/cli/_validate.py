@@ -231,6 +231,11 @@ def export(
     _guard_new(output, overwrite, (sample_file,))
     if not sample_file.is_file():
         raise InputError(f"sample not found: {sample_file}")
+    if sample_file.suffix.lower() not in (".jsonl", ".parquet"):
+        raise InputError(
+            f"{sample_file} is not a sample: export takes the .jsonl or .parquet file that "
+            "narratives sample wrote (annotation tools' files are read back by validate and train)"
+        )
     try:
         s = (
             pd.read_parquet(sample_file)
