@@ -90,7 +90,7 @@ def evaluate(
         Path | None,
         typer.Option(
             "--crosswalk",
-            help="YAML mapping frame -> [labels]: score the model's frames as the data's labels they map to, at document level. Default: the taxonomy's own crosswalk (e.g. to SemEval) when the data's labels are not the model's.",
+            help="YAML mapping frame -> \\[labels]: score the model's frames as the data's labels they map to, at document level. Default: the taxonomy's own crosswalk (e.g. to SemEval) when the data's labels are not the model's.",
         ),
     ] = None,
     no_crosswalk: Annotated[

@@ -76,7 +76,8 @@ def _plot_per_label(result: dict[str, Any]) -> bytes | None:
     ax.set_xlabel("F1 (fine labels, gold support in brackets)")
     ax.set_title("Per-label F1 with 95% bootstrap intervals", pad=24)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # no labelled artist when no row has a score
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)
     return _png(fig)
 
 
@@ -209,7 +210,8 @@ def _plot_reliability(result: dict[str, Any]) -> bytes | None:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="upper left")
     ax.set_title("Reliability diagram (every document x fine label cell)", fontsize=10)
     axh.set_yscale("log")
     axh.set_xlabel("predicted probability")
