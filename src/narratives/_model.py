@@ -297,7 +297,8 @@ class NarrativeModel:
         heading, unsupported_language (not a language the model tags), truncated, off_topic: the document names none of the taxonomy's
         relevance actors, so no frame is assigned; its scores are still reported; empty: a
         document with nothing to tag, empty or only whitespace or markup, which still gets one
-        passage row with no frame). Document rows add ``evidence`` (frame -> passage index).
+        passage row with no frame). Document rows add ``evidence`` (for each frame
+        the document was given, the index of the passage that scored it highest).
 
         ``data`` is one text, a list (any iterable) of texts, a ``{id: text}`` dict, a Series
         (its index gives the ids) or a DataFrame (``text_column``; ids from ``id_column`` when

@@ -212,7 +212,8 @@ def _aggregate(clf, dec: Decision, ks: list[int], pidx: list[int], relevant: boo
 
 
 def _evidence(dec, ks, pidx, proba, frames, fine) -> dict[str, int]:
-    """Frame -> index of the passage that scored it highest."""
+    """Frame -> index of the passage that scored it highest, for the document's frames only (a
+    frame whose best score crossed the threshold but that the document rule declined has none)."""
     evidence: dict[str, int] = {}
     if ks:
         P = dec.proba_fine[ks]

@@ -58,7 +58,7 @@ TEXT_POSITION = 4
 
 #: Value types: these are int64; lists of strings; ``scores`` maps fine label -> float,
 #: ``stances`` and ``document_stances`` fine label -> "promotes"/"reports" (the frames present), ``evidence`` fine label ->
-#: passage index (int), ``frame_passages`` fine label -> list of passage indices; every other
+#: passage index (int; the document's frames only), ``frame_passages`` fine label -> list of passage indices; every other
 #: column is a string.
 INT_COLUMNS = ("passage", "start", "end", "n_passages")
 LIST_COLUMNS = ("frames", "families", "countries", "document_frames", "document_families")

@@ -374,7 +374,8 @@ def summarize(
     unit: Annotated[
         Unit,
         typer.Option(
-            help="Count documents (a document has a frame when one of its passages has it) or passages."
+            help="Count documents (with the frames tag decided for each document: the length-aware "
+            "document rule, not 'any passage has it') or passages."
         ),
     ] = Unit.document,
     output: Annotated[

@@ -188,8 +188,10 @@ def prevalence(
         (``df.assign(month=df.date.str[:7])``).
     unit : {"passage", "document"}, optional
         What is counted. Default: passages for passage rows, documents for document rows. With
-        passage rows and ``unit="document"``, a document has a frame (with a stance) when one
-        of its passages does.
+        passage rows and ``unit="document"``, a document's frames and stances are the document
+        decisions its rows carry (``document_frames``/``document_families`` and
+        ``document_stances``, the length-aware rule of ``tag --unit document``); without those
+        columns, a document has a frame (with a stance) when one of its passages does.
     level : {"frames", "families"}
         Fine frames or their families.
     stance : bool

@@ -84,7 +84,11 @@ def summarize(
         or ``families`` choose the label level (default frames); alone (``--by frames``) they
         give one row per frame for the whole corpus.
     unit : {"document", "passage"}
-        Count documents (a document has a frame when one of its passages has it) or passages.
+        Count documents or passages. A document's frames are the ones ``narratives tag``
+        decided for it (the ``document_frames`` of passage rows, the ``frames`` of document
+        rows: the length-aware rule, so a document can lack a frame that one of its passages
+        has); only a passage file without ``document_frames`` counts a frame when one of the
+        document's passages has it.
     level : {"frames", "families"}, optional
         Label level when ``by`` does not name one.
     stance : bool

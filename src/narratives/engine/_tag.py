@@ -254,8 +254,9 @@ def tag_file(
         How to tag (default: ``TagOptions()``); keyword arguments override its fields, so
         ``tag_file(src, out, model, unit="document", workers=2)`` works too. The fields:
     unit : {"passage", "document"}
-        One output row per passage, or per document (labels present in any passage, the maximum
-        score and the index of the evidence passage per frame).
+        One output row per passage, or per document (frames by the length-aware document rule
+        of :func:`~narratives.model._open_world.document_decisions`, the maximum score per frame,
+        and the index of the evidence passage per frame the document was given).
     fmt, text_column, id_column, chunk_rows
         Input format and columns, rows per chunk (see :func:`narratives.io.iter_chunks`).
     with_text : bool

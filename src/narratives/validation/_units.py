@@ -3,9 +3,17 @@
 A ``narratives tag`` output (Parquet, JSONL or CSV; passage or document rows) is read into
 :class:`Units`: one row per sampling unit with ``sample_id`` (``<id>#<passage>`` for passages,
 ``<id>`` for documents), the predicted ``frames`` (list, no ``none``), ``stances`` (frame ->
-stance), ``scores`` (frame -> probability) and the carried-through input columns. Passage rows
-are aggregated to documents for ``unit="document"`` the way ``tag --unit document`` does (a
-frame is present when one passage has it; scores are the maximum; evidence is the passage).
+stance), ``scores`` (frame -> probability) and the carried-through input columns.
+
+Passage rows are aggregated to documents for ``unit="document"`` with the document decisions
+that every passage row of ``narratives tag`` carries (``document_frames`` and
+``document_stances``: the length-aware rule of
+:func:`~narratives.model._open_world.document_decisions`, the same as ``tag --unit document``
+and ``narratives summarize``), so a document sample and its validation describe the published
+prevalence. A document can then lack a frame that one of its passages has. Scores are the
+maximum over the passages; evidence (frame -> the passage that scored it highest) is given for
+the document's frames. Only a passage file without those columns (written by an older version
+or by hand) falls back to "a frame is present when one passage has it", as summarize does.
 Passages flagged ``boilerplate`` or ``heading`` are not running text and are left out of the
 population, as in ``narratives summarize``.
 """
@@ -26,11 +34,14 @@ import pandas as pd
 from .._exceptions import InputError
 from .._internal.messages import not_found
 from ..io import read_tag_output
+from ..model._stance import overall_stance
 
 __all__ = ["NON_TEXT_FLAGS", "Units", "load_units", "units_from_frame"]
 
 NON_TEXT_FLAGS = ("boilerplate", "heading")
 _NONE = ("none", "Other")
+#: The document decisions repeated on every passage row of ``narratives tag``.
+_DOCUMENT_COLUMNS = ("document_frames", "document_families", "document_stances")
 _MODEL_COLUMNS = {
     "frames",
     "families",
@@ -239,40 +250,35 @@ def _fingerprint(df: pd.DataFrame, is_passage: bool, labels: list[str]) -> str:
 
 
 def _to_documents(df: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
-    """Passage rows -> document rows (the rule of ``tag --unit document``)."""
-    carried = [c for c in df.columns if c not in _MODEL_COLUMNS]
+    """Passage rows -> document rows: the document decisions of ``tag --unit document``."""
+    carried = [c for c in df.columns if c not in _MODEL_COLUMNS and c not in _DOCUMENT_COLUMNS]
+    decided = "document_frames" in df.columns
+    order = {f: j for j, f in enumerate(labels)}
     rows = []
     for doc_id, g in df.groupby("id", sort=False):
-        frames: list[str] = []
-        stances: dict[str, str] = {}
         scores: dict[str, float] = {}
-        evidence: dict[str, int] = {}
-        best: dict[str, float] = {}
-        for fr, st, sc, p in zip(g["frames"], g["stances"], g["scores"], g["passage"], strict=True):
+        top: dict[str, tuple[float, int]] = {}  # frame -> (best score, its passage): the first
+        for sc, p in zip(g["scores"], g["passage"], strict=True):
             for f in labels:
                 v = sc.get(f, 0.0)
                 if v > scores.get(f, -1.0):
                     scores[f] = v
-            for f in fr:
-                if f not in frames:
-                    frames.append(f)
-                if sc.get(f, 0.0) >= best.get(f, -1.0):
-                    best[f] = sc.get(f, 0.0)
-                    evidence[f] = int(p)
-                if (st.get(f) == "promotes" or f not in stances) and st.get(f):
-                    stances[f] = st[f]
-        order = {f: j for j, f in enumerate(labels)}
+            for f, v in sc.items():
+                if f not in top or v > top[f][0]:
+                    top[f] = (v, int(p))
+        if decided:
+            frames, stances = _decided(g)
+        else:
+            frames, stances = _any_passage(g)
         frames.sort(key=lambda f: order.get(f, len(order)))
         flags = [x for x in g["flag"] if x]
         rec = {
             "id": doc_id,
             "frames": frames,
             "stances": stances,
-            "stance": "promotes"
-            if "promotes" in stances.values()
-            else ("reports" if stances else "none"),
+            "stance": overall_stance(stances.values()) if frames else "none",
             "scores": scores,
-            "evidence": evidence,
+            "evidence": {f: top[f][1] for f in frames if f in top},
             "flag": flags[0] if flags and len(flags) == len(g) else "",
             "n_passages": len(g),
         }
@@ -282,3 +288,32 @@ def _to_documents(df: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
             rec[c] = g[c].iloc[0]
         rows.append(rec)
     return pd.DataFrame(rows)
+
+
+def _decided(g: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """The document's frames and their stances as ``narratives tag`` decided them (the same on
+    every passage row of the document; the first row's are taken)."""
+    first = g.iloc[0]
+    frames = list(dict.fromkeys(f for f in _as_list(first["document_frames"]) if f not in _NONE))
+    given = _as_dict(first["document_stances"]) if "document_stances" in g.columns else {}
+    stances = {f: str(given[f]) for f in frames if f in given}
+    if len(stances) < len(frames):  # no stance recorded: that of the passages that carry it
+        from_passages = _any_passage(g)[1]
+        for f in frames:
+            if f not in stances and f in from_passages:
+                stances[f] = from_passages[f]
+    return frames, stances
+
+
+def _any_passage(g: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """A frame when one passage has it; its stance ``promotes`` when one of those passages
+    promotes it (the rule for passage files without document decisions)."""
+    frames: list[str] = []
+    stances: dict[str, str] = {}
+    for fr, st in zip(g["frames"], g["stances"], strict=True):
+        for f in fr:
+            if f not in frames:
+                frames.append(f)
+            if (st.get(f) == "promotes" or f not in stances) and st.get(f):
+                stances[f] = st[f]
+    return frames, stances
