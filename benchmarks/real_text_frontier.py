@@ -61,12 +61,21 @@ COLUMNS = [
 
 
 def scaled(model, scale: float):
-    """``model`` with every frame threshold multiplied by ``scale`` (capped at 0.99)."""
+    """``model`` with every frame threshold multiplied by ``scale`` (capped at 0.99): the shared
+    ones and each language's own (``with_thresholds`` alone would drop the latter, so that
+    Russian or Ukrainian text would get the scaled English thresholds instead)."""
     if scale == 1.0:
         return model
+    fine = model.taxonomy.fine_labels
     thr = model.thresholds
-    new = {f: min(0.99, thr[f] * scale) for f in model.taxonomy.fine_labels}
-    return model.with_thresholds(new, note=f"thresholds x{scale}", clip=(0.0, 1.0))
+    own = getattr(model.decider.classifier, "language_thresholds_", None) or {}
+    out = model.with_thresholds(
+        {f: min(0.99, thr[f] * scale) for f in fine}, note=f"thresholds x{scale}", clip=(0.0, 1.0)
+    )
+    tables = out.decider.classifier.language_thresholds_
+    for lang, table in own.items():
+        tables[lang].update({f: min(0.99, table[f] * scale) for f in fine if f in table})
+    return out
 
 
 def neutral_over(model) -> int | None:
@@ -116,7 +125,7 @@ def render(res: dict) -> str:
             lines.append(
                 f"| {m['model']} | {p['scale']:g} | "
                 + " | ".join(cells)
-                + f" | {p['neutral_over']} |"
+                + f" | {'—' if p['neutral_over'] is None else p['neutral_over']} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -130,7 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
     if any(s <= 0 for s in args.scales):
         ap.error("scales must be positive")
     res = {
-        "command": "benchmarks/real_text_frontier.py " + " ".join(argv or sys.argv[1:]),
+        "command": " ".join(["benchmarks/real_text_frontier.py", *(argv or sys.argv[1:])]),
         "models": [],
     }
     for path in args.model or [None]:

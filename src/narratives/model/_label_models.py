@@ -260,23 +260,7 @@ def fit_label_columns(
                 init=start,
             )
         names = [f"column {j}" if labels is None else str(labels[j]) for j in free]
-        at_max_iter = ~res.converged & ~res.stalled
-        if at_max_iter.any():
-            warnings.warn(
-                f"the batched solver stopped {int(at_max_iter.sum())} label models at "
-                f"max_iter={base.max_iter} before its tolerance: "
-                f"{_listed(names, at_max_iter)}; increase max_iter",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
-        if res.stalled.any():
-            warnings.warn(
-                f"the batched solver stopped {int(res.stalled.sum())} label models before its "
-                f"tolerance (tol={base.tol:g}), where its line search found no decrease: "
-                f"{_listed(names, res.stalled)}; their weights are the best it reached",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+        _warn_unconverged(res, names, base)
         for i, j in enumerate(free):
             est = clone(base)
             est.classes_ = np.unique(Y[:, j])
@@ -288,6 +272,27 @@ def fit_label_columns(
     for _ in range(Y.shape[1]):
         tick()
     return out
+
+
+def _warn_unconverged(res: Any, names: list[str], base: Any) -> None:
+    """A ``ConvergenceWarning`` for the label models of ``res`` (a ``BatchedResult``) stopped at
+    ``max_iter`` and one for those whose line search found no decrease, naming them."""
+    at_max_iter = ~res.converged & ~res.stalled
+    for which, why, advice in (
+        (at_max_iter, f"at max_iter={base.max_iter}", "increase max_iter"),
+        (
+            res.stalled,
+            "where its line search found no decrease",
+            "their weights are the best it reached",
+        ),
+    ):
+        if which.any():
+            warnings.warn(
+                f"the batched solver stopped {int(which.sum())} label models {why}, before its "
+                f"tolerance (tol={base.tol:g}): {_listed(names, which)}; {advice}",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
 
 def _listed(names: list[str], which: np.ndarray, most: int = 8) -> str:
