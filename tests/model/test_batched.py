@@ -325,52 +325,22 @@ def test_auto_picks_the_batched_solver_where_it_was_faster():
     assert NarrativeClassifier().get_params()["solver"] == "auto"  # new models
 
 
-def test_auto_weighs_liblinear_in_parallel_over_n_jobs(monkeypatch):
-    """liblinear fits labels in parallel on ``n_jobs`` workers (at most the cores), the batched
-    solver in one process: ``auto`` keeps the batched solver only where its measured speedup
-    over one worker (SemEval-sized 2x, the corpus 1.6x) is at least liblinear's workers."""
+def test_auto_does_not_depend_on_n_jobs_or_the_machine(monkeypatch):
+    """The same data and seed give the same model everywhere: ``auto`` looks at the data only,
+    not at ``n_jobs``, the cores or an ambient ``joblib.parallel_config`` (a rule that did,
+    picked liblinear for the corpus with two workers, the slower solver on 2 cores)."""
     import joblib
 
-    from narratives.model._label_models import liblinear_workers
-
-    semeval = _shaped(399, 25_911, 176_000)
-    corpus = _shaped(8_272, 121_886, 4_500_000)
-    monkeypatch.setattr(joblib, "cpu_count", lambda *_a, **_k: 8)
-    for n_jobs, on_semeval, on_corpus in [
-        (None, "batched", "batched"),
-        (1, "batched", "batched"),
-        (2, "batched", "liblinear"),
-        (3, "liblinear", "liblinear"),
-        (8, "liblinear", "liblinear"),
-    ]:
-        assert resolve_solver("auto", None, semeval, 117, n_jobs=n_jobs) == on_semeval, n_jobs
-        assert resolve_solver("auto", None, corpus, 19, n_jobs=n_jobs) == on_corpus, n_jobs
-        assert resolve_solver("batched", None, corpus, 19, n_jobs=n_jobs) == "batched"
-    with joblib.parallel_config(n_jobs=4):  # n_jobs=None: joblib's default in this context
-        assert liblinear_workers(None) == 4
-        assert resolve_solver("auto", None, semeval, 117) == "liblinear"
-    # No more workers than cores: 8 jobs on 2 cores run 2 label models at a time.
-    monkeypatch.setattr(joblib, "cpu_count", lambda *_a, **_k: 2)
-    assert liblinear_workers(8) == 2
-    assert resolve_solver("auto", None, semeval, 117, n_jobs=8) == "batched"
-
-
-def test_the_classifier_passes_n_jobs_to_auto(monkeypatch):
-    """60 rows, 2,000 features, 3 labels fitted: the row form, batched with one worker;
-    liblinear with three (threads here: nothing to spawn)."""
-    import joblib
-
-    monkeypatch.setattr(joblib, "cpu_count", lambda *_a, **_k: 8)
     X = sp.random(60, 2_000, density=0.02, random_state=0, format="csr")
     frames = [["artificial_state"]] * 20 + [[]] * 40
-    with joblib.parallel_config(backend="threading"):
-        solvers = [
-            NarrativeClassifier(threshold_cv=0, calibration=None, n_jobs=n_jobs)
-            .fit(X, frames)
-            .solver_
-            for n_jobs in (None, 3)
-        ]
-    assert solvers == ["batched", "liblinear"]
+    solvers = set()
+    for cores in (2, 8):
+        monkeypatch.setattr(joblib, "cpu_count", lambda *_a, _c=cores, **_k: _c)
+        with joblib.parallel_config(backend="threading", n_jobs=cores):
+            for n_jobs in (None, 1, 3, -1):
+                clf = NarrativeClassifier(threshold_cv=0, calibration=None, n_jobs=n_jobs)
+                solvers.add(clf.fit(X, frames).solver_)
+    assert solvers == {"batched"}  # 60 rows x 2,000 features: the row form
 
 
 def test_auto_counts_only_the_label_columns_that_are_fitted():

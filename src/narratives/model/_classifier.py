@@ -75,7 +75,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
     random_state : int, default=0
     n_jobs : int or None, default=None
         joblib workers for fitting label models (liblinear: labels in parallel; the batched
-        solver: its BLAS threads). ``solver="auto"`` takes them into account.
+        solver: its BLAS threads).
     open_world_fpr : float or None, default=None
         With ``open_world`` rows at fit time (frame-free real text), raise each label's
         threshold so that at most this share of those rows' out-of-fold scores reach it
@@ -105,12 +105,9 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
         refit inside ``CalibratedClassifierCV`` (``sigmoid``, ``isotonic``) and the stance head
         keep liblinear. ``auto`` (new models): ``batched`` where it was measured faster, for
         few rows with many features and labels (SemEval-sized: 2x or more) or at least 3 million
-        nonzeros (1.6x), else ``liblinear``; and only where that speedup is at least the number
-        of workers liblinear would get from ``n_jobs`` (at most the cores), since liblinear
-        fits the labels in parallel and the batched solver in one process: with one worker
-        (the default) both, with two only the SemEval-sized, with more never
-        (``model._label_models.resolve_solver``; decided once, on the whole training matrix
-        and the labels fitted). Models saved before this parameter get ``liblinear``, what they
+        nonzeros (1.6x), else ``liblinear`` (``model._label_models.resolve_solver``; decided
+        once, on the whole training matrix and the labels fitted, never on ``n_jobs`` or the
+        machine's cores, so that the same data and seed give the same model everywhere). Models saved before this parameter get ``liblinear``, what they
         were trained with (also when retrained from their parameters).
     threshold_plateau : float, default=0.0
         0: each label's threshold is the cut with the best out-of-fold F-beta. A share such as
@@ -254,9 +251,7 @@ class NarrativeClassifier(ClassifierMixin, BaseEstimator, DecidingClassifier):
         X = sp.csr_matrix(X)
         self.n_features_in_ = X.shape[1]
         self.dual_ = resolve_dual(self.dual, X.shape)
-        self.solver_ = resolve_solver(
-            self.solver, self.calibration, X, len(fitted_columns(Y)), n_jobs=self.n_jobs
-        )
+        self.solver_ = resolve_solver(self.solver, self.calibration, X, len(fitted_columns(Y)))
         self.estimators_ = self._fit_all(X, Y)
         n_pos = Y.sum(axis=0)
 

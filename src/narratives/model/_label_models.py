@@ -134,7 +134,6 @@ def resolve_solver(
     calibration: str | None,
     X: Any = None,
     n_labels: int = 0,
-    n_jobs: int | None = None,
 ) -> str:
     """The label models' solver: ``"liblinear"`` (one scikit-learn fit per label) or
     ``"batched"`` (all labels together, :mod:`narratives.model._batched`). The batched solver
@@ -147,19 +146,18 @@ def resolve_solver(
     was measured faster than liblinear (``benchmarks/results/train_speed.md``, one core):
 
     - when its row form serves (few rows, many features and labels): SemEval English trained
-      2x faster, copies of it 3.6-4.3x (:data:`AUTO_ROWS_SPEEDUP`);
+      2x faster, copies of it 3.6-4.3x;
     - when the matrix has at least :data:`AUTO_NONZEROS` nonzeros (liblinear's
       16-byte-per-nonzero copy has long outgrown the processor's cache): the default corpus's
-      label models, 4.5 million nonzeros, 1.6x faster (:data:`AUTO_NONZEROS_SPEEDUP`);
-      liblinear was 1.2x faster on a quarter of the corpus (1.1 million nonzeros) and they tied
-      on half of it (2.2 million).
+      label models, 4.5 million nonzeros, 1.6x faster; liblinear was 1.2x faster on a quarter
+      of the corpus (1.1 million nonzeros) and they tied on half of it (2.2 million).
 
-    These are one-core times. With ``n_jobs`` liblinear fits the labels in parallel, up to
-    :func:`liblinear_workers` times faster, while the batched solver runs in one process (its
-    sparse products on one core; ``n_jobs`` threads serve only the row form's dense products,
-    which tips the tie at two workers its way); so ``"auto"`` picks the batched solver only
-    where its speedup is at least liblinear's workers: with one (``n_jobs=None``, the default)
-    in both cases, with two in the row form only, with more never."""
+    The choice depends on the data only, not on ``n_jobs`` or the machine's cores, so that the
+    same data and seed give the same model everywhere. liblinear fits labels in parallel with
+    ``n_jobs``, but on 2 cores two workers did not beat the batched solver (review of
+    2026-12-07, wall time on a shared machine: the corpus 47.6-92.5 s against 42.7-46.4 s,
+    SemEval English 7.6-10.9 s against 3.2-5.0 s); pass ``solver="liblinear"`` to fit labels
+    in parallel on many cores."""
     if solver not in SOLVERS:
         raise InputError(f"solver must be one of {', '.join(SOLVERS)}, not {solver!r}")
     if solver == "liblinear" or calibration in _CV_CALIBRATION:
@@ -168,23 +166,9 @@ def resolve_solver(
         from ._batched import use_rows
 
         n, d = X.shape
-        if use_rows(n, d, n_labels):
-            speedup = AUTO_ROWS_SPEEDUP
-        elif X.nnz >= AUTO_NONZEROS:
-            speedup = AUTO_NONZEROS_SPEEDUP
-        else:
-            return "liblinear"
-        if speedup < liblinear_workers(n_jobs):
+        if not (use_rows(n, d, n_labels) or X.nnz >= AUTO_NONZEROS):
             return "liblinear"
     return "batched"
-
-
-def liblinear_workers(n_jobs: int | None) -> int:
-    """How many label models liblinear fits at once with ``n_jobs`` (joblib's meaning, within
-    any ``joblib.parallel_config``): its workers, at most the processor's cores."""
-    from joblib import cpu_count, effective_n_jobs
-
-    return max(1, min(effective_n_jobs(n_jobs), cpu_count()))
 
 
 #: The values of ``NarrativeClassifier(solver=...)``.
@@ -192,14 +176,6 @@ SOLVERS = ("liblinear", "batched", "auto")
 
 #: Nonzeros from which ``solver="auto"`` fits the label models together (``resolve_solver``).
 AUTO_NONZEROS = 3_000_000
-
-#: How many times faster than one liblinear worker the batched solver trains, at the least, in
-#: its row form (SemEval English: 6.5 s -> 3.2 s for all of training, the label models alone
-#: more; twice and four times its documents 4.3x and 3.6x) and on matrices of at least
-#: :data:`AUTO_NONZEROS` nonzeros (the default corpus's label models, final and threshold folds':
-#: 39.0 s -> 23.4 s); ``resolve_solver`` compares them with liblinear's workers.
-AUTO_ROWS_SPEEDUP = 2.0
-AUTO_NONZEROS_SPEEDUP = 1.6
 
 
 def fitted_columns(Y: np.ndarray) -> np.ndarray:

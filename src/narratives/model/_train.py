@@ -30,9 +30,11 @@ def _where(df: Any, i: int) -> str:
     return f"{place}, id {df['id'].iloc[i]!r}" if "id" in df.columns else place
 
 
-def _check_labels(df: Any, tax: Taxonomy) -> None:
+def _check_labels(df: Any, tax: Taxonomy | dict) -> None:
     """Labels outside the taxonomy are an error that names the first row carrying one (the
     classifier's own check cannot: it sees no ids)."""
+    if isinstance(tax, dict):  # a taxonomy given as its mapping
+        tax = Taxonomy.from_dict(tax)
     known = {*tax.fine_labels, tax.none_label, ""}
     bad = [
         (i, sorted({str(x) for x in labs} - known))
