@@ -60,6 +60,15 @@ COLUMNS = [
 ]
 
 
+#: The denominators of the precision-side shares (one unit moves a share by 1/n).
+UNITS = [
+    ("Other documents", "semeval", "ua_other_documents"),
+    ("climate documents", "semeval", "cc_documents"),
+    ("off-topic claims", "euvsdisinfo", "off_topic_claims"),
+    ("current-events items", "real", "current_events_region_held_out.items"),
+]
+
+
 def scaled(model, scale: float):
     """``model`` with every frame threshold multiplied by ``scale`` (capped at 0.99): the shared
     ones and each language's own (``with_thresholds`` alone would drop the latter, so that
@@ -101,6 +110,15 @@ def point(model) -> dict:
         if parts[part] is not None:
             out[col] = rt._get(parts[part], key)
     out["neutral_over"] = neutral_over(model)
+    out["units"] = {
+        name: rt._get(parts[part], key)
+        for name, part, key in UNITS
+        if parts[part] is not None and rt._get(parts[part], key)
+    }
+    if NEUTRAL.exists():
+        out["units"]["neutral sentences"] = sum(
+            1 for x in NEUTRAL.read_text(encoding="utf-8").splitlines() if x.strip()
+        )
     return out
 
 
@@ -127,6 +145,13 @@ def render(res: dict) -> str:
                 + " | ".join(cells)
                 + f" | {'—' if p['neutral_over'] is None else p['neutral_over']} |"
             )
+    units = next((p["units"] for m in res["models"] for p in m["points"] if p.get("units")), {})
+    if units:
+        lines += [
+            "",
+            "Units behind the shares (one unit moves a share by 1/n, so differences of one or two "
+            "units are noise): " + ", ".join(f"{name} {n}" for name, n in units.items()) + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
