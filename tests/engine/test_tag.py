@@ -158,7 +158,12 @@ def test_output_ids_plus_rejected_ids_are_the_input_ids(tmp_path, model, unit):
     out = tmp_path / "out.jsonl"
     s = tag_file(src, out, model, unit=unit, chunk_rows=6)
     rej = rejects(out)
-    out_ids = Counter(dict.fromkeys(read_out(out)["id"].astype(str)))  # documents, not passages
+    got = read_out(out).drop_duplicates("id")  # documents, not passages
+    assert "d0001#2" in set(got["id"])  # the repeated id was made unique
+    # the input id of each document: its id, or the id it had before it was made unique
+    input_of = got["id_input"].where(got["id_input"].notna(), got["id"]).astype(str)
+    out_ids = Counter(input_of.tolist())
+    assert out_ids["d0001"] == 2
     # every readable input id is in the output or in the rejects; unreadable rows by line number
     input_ids = Counter(r["id"] for r in good) + Counter(["null", "num", "empty", "d0001"])
     rej_ids = Counter(r["id"] for r in rej if r["id"] is not None)
