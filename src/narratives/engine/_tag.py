@@ -269,7 +269,9 @@ def tag_file(
     chunk is tagged (by one of ``workers`` processes, or on a Dask cluster), its output written to
     the checkpoint folder ``OUT.partial/`` and recorded as done. At the end the parts are joined
     in input order into ``output_path`` (JSONL, CSV or Parquet from the extension; a SemEval
-    predictions file with ``fmt="semeval"``), which appears atomically.
+    predictions file with ``fmt="semeval"``), which appears atomically. Output ids are unique: a
+    repeated input id becomes ``ID#2``, ``ID#3``, ... in input order, its input id in the column
+    ``id_input`` (see :meth:`Checkpoint.assign_ids`), so no two input rows are one document.
 
     Parameters
     ----------
