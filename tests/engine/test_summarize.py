@@ -187,3 +187,31 @@ def test_repeated_ids_stay_separate_documents(model, tmp_path, chunk_rows, worke
     assert set(b["total"]) == {3} and len(b)
     assert b.loc[b["frame"] == "artificial_state", "n"].tolist() == [1]
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("unit", ["passage", "document"])
+def test_a_file_that_repeats_ids_is_warned_about(tmp_path, caplog, unit):
+    """A tag output of an earlier version (or an edited one) in which two documents share an id:
+    summarize still counts documents by id, but says so instead of merging them silently; a file
+    with unique ids gets no warning."""
+    rows = [
+        {"id": "a", "passage": 0, "frames": ["x"], "stance": "promotes"},
+        {"id": "a", "passage": 1, "frames": ["none"], "stance": "none"},
+        {"id": "a", "passage": 0, "frames": ["none"], "stance": "none"},  # another document
+        {"id": "b", "passage": 0, "frames": ["none"], "stance": "none"},
+    ]
+    if unit == "document":
+        rows = [{k: v for k, v in r.items() if k != "passage"} for r in rows[1:]]
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # the same rows with unique ids (in the passage file, the first two are one document)
+    doc_of = [0, 0, 1, 2] if unit == "passage" else [0, 1, 2]
+    unique = [{**r, "id": f"d{d}"} for r, d in zip(rows, doc_of, strict=True)]
+    new.write_text("".join(json.dumps(r) + "\n" for r in unique))
+    with caplog.at_level("WARNING", logger="narratives"):
+        summarize(old, batch_rows=2)
+    assert [m for m in caplog.messages if "1 rows start another document under an id" in m]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="narratives"):
+        summarize(new, batch_rows=2)
+    assert not caplog.messages
