@@ -311,3 +311,25 @@ def test_output_cannot_be_the_input(tmp_path, model):
     with pytest.raises(InputError, match="is the input"):
         tag_file(src, src, model)
     assert src.read_text().startswith('{"id": "a"')
+
+
+def test_a_resumed_run_names_repeated_ids_as_an_uninterrupted_one(tmp_path, model, monkeypatch):
+    """Ids repeat across chunks; with two workers some chunks had claimed their ids but were not
+    committed when the run stopped. The resumed run drops those claims and gives every row the
+    same unique id as an uninterrupted run (no id twice, none skipped)."""
+    rows = make_rows(30, seed=2)
+    for i, r in enumerate(rows):
+        r["id"] = f"d{i % 4}"
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    ref = tmp_path / "ref.jsonl"
+    tag_file(src, ref, model, chunk_rows=2, unit="document")
+    out = tmp_path / "out.jsonl"
+    for n in (2, 5):
+        with monkeypatch.context() as m:
+            interrupt_after(m, n)
+            with pytest.raises(KeyboardInterrupt):
+                tag_file(src, out, model, chunk_rows=2, unit="document", workers=2, resume=True)
+    s = tag_file(src, out, model, chunk_rows=2, unit="document", resume=True)
+    assert out.read_text() == ref.read_text()
+    got = pd.read_json(out, lines=True, dtype=False)
+    assert got["id"].is_unique and len(got) == 30 and s.duplicate_ids == 26

@@ -149,3 +149,69 @@ def test_document_prevalence_same_from_passage_and_document_files(tiny_df, corpu
     b = summarize(out_d, unit="document", by="outlet")
     assert len(b) and (b["all"] > 0).any()
     pd.testing.assert_frame_equal(a, b)
+
+
+# ------------------------------------------------------------------ repeated input ids
+PROPAGANDA = "Kazakhstan is an artificial state that Lenin drew on a map."
+WHEAT = "Wheat prices rose on global markets this week."
+
+
+@pytest.mark.parametrize(("chunk_rows", "workers"), [(500, 1), (1, 1), (1, 2)])
+def test_repeated_ids_stay_separate_documents(model, tmp_path, chunk_rows, workers):
+    """Two input rows with the id "a" (a propaganda text and an unrelated one) are two
+    documents: the second becomes "a#2", and summarize counts three documents from the passage
+    file and from the document file alike, in one chunk or across chunks, with one worker or
+    two. Before: "duplicate ids 1", then total=2 (the two "a" documents merged into one, which
+    carried the frame of the first)."""
+    from _enginetest import write_jsonl
+
+    from narratives.engine import tag_file
+
+    rows = [{"id": "a", "text": PROPAGANDA}, {"id": "a", "text": WHEAT}, {"id": "b", "text": WHEAT}]
+    src = write_jsonl(tmp_path / "dup2.jsonl", rows)
+    kw = {"chunk_rows": chunk_rows, "workers": workers}
+    out_d, out_p = tmp_path / "dup2_d.jsonl", tmp_path / "dup2_p.jsonl"
+    s = tag_file(src, out_d, model, unit="document", **kw)
+    tag_file(src, out_p, model, unit="passage", **kw)
+    assert s.duplicate_ids == 1 and s.documents == 3 and s.output_rows == 3
+    docs = pd.read_json(out_d, lines=True)
+    assert docs["id"].tolist() == ["a", "a#2", "b"]
+    assert docs["id_input"].tolist()[1] == "a" and docs["id_input"].isna().tolist() == [
+        True,
+        False,
+        True,
+    ]
+    assert pd.read_json(out_p, lines=True)["id"].drop_duplicates().tolist() == ["a", "a#2", "b"]
+    a = summarize(out_p, unit="document")
+    b = summarize(out_d, unit="document")
+    assert set(b["total"]) == {3} and len(b)
+    assert b.loc[b["frame"] == "artificial_state", "n"].tolist() == [1]
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("unit", ["passage", "document"])
+def test_a_file_that_repeats_ids_is_warned_about(tmp_path, caplog, unit):
+    """A tag output of an earlier version (or an edited one) in which two documents share an id:
+    summarize still counts documents by id, but says so instead of merging them silently; a file
+    with unique ids gets no warning."""
+    rows = [
+        {"id": "a", "passage": 0, "frames": ["x"], "stance": "promotes"},
+        {"id": "a", "passage": 1, "frames": ["none"], "stance": "none"},
+        {"id": "a", "passage": 0, "frames": ["none"], "stance": "none"},  # another document
+        {"id": "b", "passage": 0, "frames": ["none"], "stance": "none"},
+    ]
+    if unit == "document":
+        rows = [{k: v for k, v in r.items() if k != "passage"} for r in rows[1:]]
+    old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
+    old.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # the same rows with unique ids (in the passage file, the first two are one document)
+    doc_of = [0, 0, 1, 2] if unit == "passage" else [0, 1, 2]
+    unique = [{**r, "id": f"d{d}"} for r, d in zip(rows, doc_of, strict=True)]
+    new.write_text("".join(json.dumps(r) + "\n" for r in unique))
+    with caplog.at_level("WARNING", logger="narratives"):
+        summarize(old, batch_rows=2)
+    assert [m for m in caplog.messages if "1 rows start another document under an id" in m]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="narratives"):
+        summarize(new, batch_rows=2)
+    assert not caplog.messages

@@ -172,7 +172,12 @@ def test_output_ids_plus_rejected_ids_are_the_input_ids(tmp_path, model, unit):
     out = tmp_path / "out.jsonl"
     s = tag_file(src, out, model, unit=unit, chunk_rows=6)
     rej = rejects(out)
-    out_ids = Counter(dict.fromkeys(read_out(out)["id"].astype(str)))  # documents, not passages
+    got = read_out(out).drop_duplicates("id")  # documents, not passages
+    assert "d0001#2" in set(got["id"])  # the repeated id was made unique
+    # the input id of each document: its id, or the id it had before it was made unique
+    input_of = got["id_input"].where(got["id_input"].notna(), got["id"]).astype(str)
+    out_ids = Counter(input_of.tolist())
+    assert out_ids["d0001"] == 2
     # every readable input id is in the output or in the rejects; unreadable rows by line number
     input_ids = Counter(r["id"] for r in good) + Counter(["null", "num", "empty", "d0001"])
     rej_ids = Counter(r["id"] for r in rej if r["id"] is not None)
@@ -271,3 +276,62 @@ def test_bad_options(tmp_path, model, corpus):
     with pytest.raises(InputError, match="output format"):
         tag_file(corpus, tmp_path / "o.xlsx", model)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
+
+
+# ------------------------------------------------------------------ repeated ids
+def _repeated_id_rows() -> list[dict]:
+    """40 rows drawing on 7 ids (repeats in later chunks too), a real id "d1#2" that a made-up
+    suffix could take, and unusable ids (row-N) next to real numeric ids."""
+    rows = make_rows(40, seed=5)
+    for i, r in enumerate(rows):
+        r["id"] = f"d{i % 7}"
+    rows[30]["id"] = "d1#2"
+    rows[3]["id"] = [1]  # line 4 -> row-4
+    rows[5]["id"] = 4  # a real id 4: not the replacement of line 4
+    rows[6]["id"] = "row-4"  # a real id that is the replacement: made unique too
+    return rows
+
+
+@pytest.mark.parametrize("unit", ["passage", "document"])
+def test_repeated_ids_are_unique_across_chunks_workers_and_dedup(tmp_path, model, unit):
+    """Every input row keeps its own, unique document id: the first row with an id keeps it,
+    later ones get #2, #3 ... in input order, whatever the chunking, the workers or --dedup;
+    id_input holds the input id of a renamed row. No row is dropped."""
+    rows = _repeated_id_rows()
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    outs = {}
+    for name, kw in {
+        "one": {"chunk_rows": 500},
+        "chunks": {"chunk_rows": 3},
+        "workers": {"chunk_rows": 3, "workers": 2},
+        "dedup": {"chunk_rows": 4, "workers": 2, "dedup": True},
+    }.items():
+        out = tmp_path / f"{name}.jsonl"
+        s = tag_file(src, out, model, unit=unit, **kw)
+        assert s.input_rows == 40 and s.documents == 40 and s.rejected == 0, name
+        outs[name] = read_out(out)
+    first = outs.pop("one")
+    for name, got in outs.items():
+        assert got["id"].tolist() == first["id"].tolist(), name
+        assert got["id_input"].tolist() == first["id_input"].tolist(), name
+    docs = first.drop_duplicates("id")
+    assert len(docs) == 40  # 40 documents, 40 distinct ids
+    assert docs["id"].is_unique
+    ids = docs["id"].tolist()
+    assert ids[:8] == ["d0", "d1", "d2", "row-4", "d4", "4", "row-4#2", "d0#2"]
+    assert ids[30] == "d1#2#2"  # the real "d1#2" came after d1's second row had taken "d1#2"
+    # the input id of each document: id_input when it was renamed, else its id
+    inp = docs["id_input"].where(docs["id_input"].notna(), docs["id"]).tolist()
+    want = [str(r["id"]) if not isinstance(r["id"], list) else "row-4" for r in rows]
+    assert inp == want
+    assert s.duplicate_ids == sum(docs["id_input"].notna())
+
+
+def test_an_input_column_named_id_input_is_kept(tmp_path, model):
+    rows = [{"id": "a", "text": "Riga is calm.", "id_input": "x"}] * 2
+    out = tmp_path / "out.jsonl"
+    tag_file(write_jsonl(tmp_path / "in.jsonl", rows), out, model, unit="document")
+    got = read_out(out)
+    assert got["id"].tolist() == ["a", "a#2"]
+    assert got["id_input"].tolist() == ["x", "x"]
+    assert got["id_input_input"].tolist()[1] == "a"

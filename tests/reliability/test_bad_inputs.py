@@ -258,8 +258,12 @@ def test_duplicate_ids_are_reported_and_all_rows_kept(capsys, tmp_path, tiny_mod
     code, stdout, _ = tag(
         capsys, src, out, "--unit", "document", "--chunk-rows", "2", model=tiny_model_dir
     )
-    assert code == 0 and "duplicate ids 2" in stdout
-    assert sorted(r["id"] for r in read_rows(out)) == ["a", "a", "a", "b"]
+    assert code == 0 and "duplicate ids 2" in stdout and "repeated ids made unique: 2" in stdout
+    got = read_rows(out)
+    # every row kept, each under its own id (a repeated id gets #2, #3 in input order, even
+    # across chunks); the input id stays in id_input
+    assert [r["id"] for r in got] == ["a", "a#2", "b", "a#3"]
+    assert [r.get("id_input") for r in got] == [None, "a", None, "a"]
 
 
 # ------------------------------------------------------------------ output path problems: before any work

@@ -119,10 +119,12 @@ def test_resume_after_touch_alone_still_resumes(monkeypatch, tmp_path, tiny_mode
 def test_ids_follow_one_rule_and_replacements_are_reported(
     capsys, caplog, tmp_path, tiny_model_dir
 ):
-    """Ids are text: 7, 7.0 and "7" are the same id (counted as duplicates, every row kept); a
-    missing id (null, "", no field) or one that is not a single value (a list, true) becomes the
-    line number, with a warning and a count. Before: null ids became row numbers silently, a
-    list id became its repr "['x']", true became "True"."""
+    """Ids are text: 7, 7.0 and "7" are the same id (counted as duplicates, every row kept under
+    its own unique id: 7, 7#2, 7#3); a missing id (null, "", no field) or one that is not a single
+    value (a list, true) becomes row-<line number>, with a warning and a count. Before: null ids
+    became row numbers silently, a list id became its repr "['x']", true became "True"; later, a
+    replacement "5" could be the real id 5 of another row, and repeated ids were one document to
+    summarize."""
     values = [7, "7", None, ["x"], "", True, 7.0]
     rows = [{"id": v, "text": OK} for v in values] + [{"text": OK}]
     src = write_jsonl(tmp_path / "in.jsonl", rows)
@@ -130,10 +132,32 @@ def test_ids_follow_one_rule_and_replacements_are_reported(
     with caplog.at_level("WARNING", logger="narratives"):
         code, stdout, err = tag(capsys, src, out, tiny_model_dir, "--unit", "document")
     assert code == 0, err
-    assert [r["id"] for r in rows_of(out)] == ["7", "7", "3", "4", "5", "6", "7", "8"]
+    assert [r["id"] for r in rows_of(out)] == [
+        "7",
+        "7#2",
+        "row-3",
+        "row-4",
+        "row-5",
+        "row-6",
+        "7#3",
+        "row-8",
+    ]
     assert "duplicate ids 2" in stdout
     assert "ids replaced by row numbers: 5" in stdout
     assert any("row 3: the id None is missing" in m for m in caplog.messages)
+    assert any("the id '7' was used by an earlier row" in m for m in caplog.messages)
+
+
+def test_a_replacement_id_never_takes_a_real_id(capsys, tmp_path, tiny_model_dir):
+    """An unusable id on line 2 becomes row-2, not "2": the real id 2 on line 3 keeps its id and
+    stays its own document. Before: both rows were "2", one document to ``summarize``."""
+    rows = [{"id": 1, "text": OK}, {"id": [1], "text": OK}, {"id": 2, "text": OK}]
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / "out.jsonl"
+    code, stdout, err = tag(capsys, src, out, tiny_model_dir, "--unit", "document")
+    assert code == 0, err
+    assert [r["id"] for r in rows_of(out)] == ["1", "row-2", "2"]
+    assert "duplicate ids 0" in stdout
 
 
 @pytest.mark.parametrize("ext", ["csv", "parquet"])
@@ -146,7 +170,7 @@ def test_missing_ids_in_tables_are_counted(capsys, tmp_path, tiny_model_dir, ext
     out = tmp_path / "out.jsonl"
     code, stdout, err = tag(capsys, src, out, tiny_model_dir, "--unit", "document")
     assert code == 0, err
-    assert [r["id"] for r in rows_of(out)] == ["a", "2", "c"]
+    assert [r["id"] for r in rows_of(out)] == ["a", "row-2", "c"]
     assert "ids replaced by row numbers: 1" in stdout
 
 

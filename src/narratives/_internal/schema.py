@@ -5,7 +5,8 @@ document_frames, document_families, document_stances, countries, lang, flag`` (t
 columns repeat the decisions of the passage's document, so that document prevalence from a
 passage file equals that from the document file); document rows: ``id, frames, families, stance, stances, scores, evidence,
 frame_passages, countries, lang, n_passages, flag``. Columns copied from the input follow, as
-strings.
+strings; ``narratives tag`` adds ``id_input`` (the input id of a row whose repeated id was made
+unique: ``a`` -> ``a#2``) when it renamed any id.
 """
 
 from __future__ import annotations

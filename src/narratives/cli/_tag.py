@@ -302,7 +302,15 @@ def _print_summary(s, out=out, unit: str = "passage") -> None:
     )
     if s.replaced_ids:
         out.print(
-            f"ids replaced by row numbers: {s.replaced_ids} (missing, or not a string or number)"
+            f"ids replaced by row numbers: {s.replaced_ids} (missing, or not a string or number; "
+            "the id is row-N)"
+        )
+    if s.duplicate_ids:
+        out.print(
+            f"repeated ids made unique: {s.duplicate_ids} (a repeated id gets #2, #3, ...; "
+            "its input id is in the column id_input)",
+            markup=False,
+            highlight=False,
         )
     if s.resumed_chunks:
         out.print(

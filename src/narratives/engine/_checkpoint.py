@@ -4,7 +4,7 @@ Layout::
 
     OUT.partial/
         lock                 held (flock) by the running process: one run per output at a time
-        state.sqlite         run fingerprint, done chunks with their stats, rejects, seen ids
+        state.sqlite         run fingerprint, done chunks with their stats, rejects, ids in use
         parts/part-00000042.<ext>   the encoded output of chunk 42 (see narratives.io._parts)
         dedup.sqlite         --dedup store (optional)
 
@@ -15,9 +15,13 @@ transaction. A crash before the commit leaves the chunk undone (it is tagged aga
 end the parts are assembled in chunk order (input order) into the output, the rejects file is
 written, both are moved into place, and the folder is deleted.
 
-Memory does not grow with the corpus: ids seen so far (for the duplicate-id count) live in the
-SQLite file as 64-bit hashes, so the count is exact up to hash collisions (below one in a
-thousand for 10^8 distinct ids).
+Ids are unique across the output: :meth:`Checkpoint.assign_ids` gives each chunk's ids out in
+input order, before the chunk is tagged, and a repeated id gets the first free suffix ``#2``,
+``#3``, ... (see :meth:`Checkpoint.assign_ids`). Memory does not grow with the corpus: the ids in
+use live in the SQLite file as 64-bit hashes, each with the chunk that claimed it; the claims of
+chunks that were never committed are dropped on ``--resume``, so a resumed run names every row as
+an uninterrupted one would. A hash collision (below one in a thousand for 10^8 distinct ids) can
+only add a needless suffix, never merge two documents.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from ._work import ChunkResult
 __all__ = ["Checkpoint", "checkpoint_dir"]
 
 log = logging.getLogger(__name__)
-STATE_VERSION = 2  # 2: chunks carry a digest of their content
+STATE_VERSION = 3  # 2: chunks carry a digest of their content; 3: ids are claimed per chunk
 LOCK = "lock"
 
 
@@ -92,6 +96,9 @@ class Checkpoint:
         self.resumed_chunks = 0
         self.resumed_rows = 0
         self._lock_fh = None
+        #: id -> the highest suffix handed out for it in this process (a shortcut: ``id``,
+        #: ``id#2`` ... ``id#n`` are all taken), so an id repeated many times is not probed anew
+        self._suffix: dict[str, int] = {}
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -154,6 +161,9 @@ class Checkpoint:
                 f"cannot resume from {d}: {_describe_change(old or {}, self.meta)}; use --restart to start over"
             )
         self._connect()
+        assert self.conn is not None
+        with self.conn:  # ids claimed by chunks that were never committed: they are named again
+            self.conn.execute("DELETE FROM seen WHERE k NOT IN (SELECT k FROM chunks)")
         self.resumed_chunks, self.resumed_rows = n_done, rows_done
         for p in self.parts.glob("*.tmp*"):
             p.unlink(missing_ok=True)
@@ -203,7 +213,7 @@ class Checkpoint:
                 columns TEXT, stats TEXT, duplicates INTEGER, digest TEXT);
             CREATE TABLE IF NOT EXISTS rejects (
                 k INTEGER, seq INTEGER, id TEXT, row TEXT, reason TEXT, source TEXT, PRIMARY KEY (k, seq));
-            CREATE TABLE IF NOT EXISTS seen (h INTEGER PRIMARY KEY) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS seen (h INTEGER PRIMARY KEY, k INTEGER) WITHOUT ROWID;
             """
         )
 
@@ -226,6 +236,40 @@ class Checkpoint:
             )
         }
 
+    def assign_ids(self, k: int, ids: Sequence[str]) -> tuple[list[str], int]:
+        """The output ids of chunk ``k``'s rows, unique across the run; and how many were renamed.
+
+        Called for the chunks in input order, before they are tagged. The first row with an id
+        keeps it; a later row whose id is taken (by an earlier row, in this chunk or an earlier
+        one) gets the first free ``ID#2``, ``ID#3``, ... The claims are stored at once (one
+        transaction), so chunks tagged in parallel never hand out the same id.
+        """
+        assert self.conn is not None
+        c = self.conn
+        out: list[str] = []
+        renamed = 0
+
+        def claim(rid: str) -> bool:
+            cur = c.execute("INSERT OR IGNORE INTO seen (h, k) VALUES (?, ?)", (_id_hash(rid), k))
+            return cur.rowcount == 1
+
+        suffix: dict[str, int] = {}
+        with c:
+            for rid in ids:
+                n = suffix.get(rid) or self._suffix.get(rid, 1)
+                new = rid
+                if n > 1 or not claim(rid):
+                    while True:
+                        n += 1
+                        new = f"{rid}#{n}"
+                        if claim(new):
+                            break
+                    suffix[rid] = n
+                    renamed += 1
+                out.append(new)
+        self._suffix.update(suffix)  # only once the claims are stored
+        return out, renamed
+
     def part_path(self, k: int) -> Path:
         return self.parts / f"part-{k:08d}.{self.ext}"
 
@@ -234,13 +278,13 @@ class Checkpoint:
         result: ChunkResult,
         read_rejects: Sequence[Reject],
         n_read: int,
-        ids: Sequence[str],
         first_id: str | None,
         digest: str | None = None,
-    ) -> int:
+        duplicates: int = 0,
+    ) -> None:
         """Record chunk ``result.index`` as done (part file first, then one transaction).
 
-        Returns how many of ``ids`` had been seen before (in this chunk or earlier ones).
+        ``duplicates``: how many of its rows :meth:`assign_ids` renamed.
         """
         assert self.conn is not None
         k = result.index
@@ -258,11 +302,6 @@ class Checkpoint:
         )
         c = self.conn
         with c:
-            before = c.total_changes
-            c.executemany(
-                "INSERT OR IGNORE INTO seen (h) VALUES (?)", [(_id_hash(i),) for i in ids]
-            )
-            duplicates = len(ids) - (c.total_changes - before)
             c.executemany(
                 "INSERT INTO rejects (k, seq, id, row, reason, source) VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -283,7 +322,6 @@ class Checkpoint:
                     digest,
                 ),
             )
-        return duplicates
 
     # ------------------------------------------------------------------ totals
     def totals(self) -> dict[str, Any]:

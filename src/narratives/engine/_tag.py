@@ -180,6 +180,37 @@ def _chunk_digest(chunk) -> str:
     return h.hexdigest()
 
 
+#: The output column holding a row's input id when the row's id was made unique.
+ID_INPUT = "id_input"
+
+
+def unique_ids(ckpt: Checkpoint, k: int, frame, warn: bool = True):
+    """Chunk ``k``'s rows with ids unique across the run (:meth:`Checkpoint.assign_ids`): a
+    repeated id becomes ``ID#2``, ``ID#3``, ... and the id it had in the input goes to the column
+    :data:`ID_INPUT` (empty for the rows that kept theirs). Returns the frame and how many rows
+    were renamed; the first renaming is logged as a warning when ``warn``."""
+    ids = frame["id"].astype(str).tolist()
+    new, renamed = ckpt.assign_ids(k, ids)
+    if not renamed:
+        return frame, 0
+    col = ID_INPUT
+    while col in frame.columns:  # the input has a column of that name: keep it as it is
+        col += "_input"
+    frame = frame.assign(id=new)
+    frame[col] = [old if old != rid else None for old, rid in zip(ids, new, strict=True)]
+    if warn:
+        i = next(i for i, (a, b) in enumerate(zip(ids, new, strict=True)) if a != b)
+        log.warning(
+            "row %s: the id %r was used by an earlier row; this row's id becomes %r (the input "
+            "id stays in the column %s; further repeated ids are counted in the summary)",
+            frame["row"].iloc[i],
+            ids[i][:80],
+            new[i][:90],
+            col,
+        )
+    return frame, renamed
+
+
 def _count_in_background(path: Path, fmt: str, progress: Progress) -> None:
     def run() -> None:
         progress.set_total(count_rows(path, fmt))
@@ -242,7 +273,9 @@ def tag_file(
     chunk is tagged (by one of ``workers`` processes, or on a Dask cluster), its output written to
     the checkpoint folder ``OUT.partial/`` and recorded as done. At the end the parts are joined
     in input order into ``output_path`` (JSONL, CSV or Parquet from the extension; a SemEval
-    predictions file with ``fmt="semeval"``), which appears atomically.
+    predictions file with ``fmt="semeval"``), which appears atomically. Output ids are unique: a
+    repeated input id becomes ``ID#2``, ``ID#3``, ... in input order, its input id in the column
+    ``id_input`` (see :meth:`Checkpoint.assign_ids`), so no two input rows are one document.
 
     Parameters
     ----------
@@ -399,16 +432,17 @@ def _run(
     )
     progress.start(done=ckpt.resumed_rows)
     _count_in_background(Path(input_path), o.fmt, progress)
-    inflight: dict[Any, tuple[int, list, int, list[str], str | None, str, int]] = {}
+    inflight: dict[Any, tuple[int, list, int, str | None, str, int, int]] = {}
     n_chunks = 0
+    warned = False
 
     def commit(fut) -> None:
-        k, read_rejects, n_read, ids, first_id, digest, replaced = inflight.pop(fut)
+        k, read_rejects, n_read, first_id, digest, replaced, dups = inflight.pop(fut)
         result = fut.result()
         result.stats["replaced_ids"] = replaced
-        dups = ckpt.commit(result, read_rejects, n_read, ids, first_id, digest)
+        ckpt.commit(result, read_rejects, n_read, first_id, digest, dups)
         if dups:
-            log.info("chunk %d: %d duplicate ids (kept, each row tagged)", k, dups)
+            log.info("chunk %d: %d repeated ids made unique (each row tagged)", k, dups)
         progress.advance(n_read, result.stats.get("words", 0))
 
     ok = False
@@ -439,21 +473,22 @@ def _run(
                         f"{first_id!r}) changed since it was tagged; use --restart"
                     )
                 continue
-            ids = frame["id"].astype(str).tolist()
             if not len(frame):  # only rejects: nothing to tag
                 result = ChunkResult(index=k, stats={"replaced_ids": chunk.replaced_ids})
-                ckpt.commit(result, chunk.rejects, chunk.n_read, ids, first_id, digest)
+                ckpt.commit(result, chunk.rejects, chunk.n_read, first_id, digest)
                 progress.advance(chunk.n_read)
                 continue
+            frame, dups = unique_ids(ckpt, k, frame, warn=not warned)
+            warned = warned or bool(dups)
             fut = executor.submit(k, frame)
             inflight[fut] = (
                 k,
                 chunk.rejects,
                 chunk.n_read,
-                ids,
                 first_id,
                 digest,
                 chunk.replaced_ids,
+                dups,
             )
             while len(inflight) >= executor.max_inflight:
                 for f in executor.wait_first(list(inflight)):

@@ -67,7 +67,7 @@ class Chunk:
     frame: pd.DataFrame
     rejects: list[Reject] = field(default_factory=list)
     n_read: int = 0
-    #: Rows whose id was missing or unusable and became the row number (see :func:`_id_text`).
+    #: Rows whose id was missing or unusable and became ``row-N`` (see :func:`_id_text`).
     replaced_ids: int = 0
 
 
@@ -175,7 +175,9 @@ def _id_text(value: Any) -> str | None:
     The rule: ids are text. A string is kept as it is (an empty one is missing); a number
     becomes its decimal text (``7``, ``7.0`` and ``"7"`` are the same id, 7); a missing id
     (null, NaN, empty) and one that is not a single value (a list, an object, true/false) are
-    replaced by the row number (line number in JSONL), counted and warned about.
+    replaced by ``row-N``, N the row number (line number in JSONL), counted and warned about.
+    The ``row-`` prefix keeps a replacement apart from the real ids of a file whose ids are
+    numbers; ``narratives tag`` also makes every id unique (a repeated one gets ``#2``, ...).
     """
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
@@ -188,6 +190,11 @@ def _id_text(value: Any) -> str | None:
             return None
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
+
+
+def replacement_id(rownum: int) -> str:
+    """The id of a row whose id is missing or unusable (see :func:`_id_text`)."""
+    return f"row-{rownum}"
 
 
 class _Ids:
@@ -206,7 +213,7 @@ class _Ids:
         if not self.warned:
             self.warned = True
             log.warning(
-                "%s, row %d: the id %s is %s; using the row number %d instead (further "
+                "%s, row %d: the id %s is %s; using %r instead (further "
                 "replacements are counted in the summary)",
                 self.path,
                 rownum,
@@ -214,9 +221,9 @@ class _Ids:
                 "missing"
                 if value in (None, "", b"") or value != value
                 else "not a string or number",
-                rownum,
+                replacement_id(rownum),
             )
-        return str(rownum)
+        return replacement_id(rownum)
 
     def take(self) -> int:
         n, self.replaced = self.replaced, 0
