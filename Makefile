@@ -22,7 +22,7 @@ venv: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	mkdir -p demo-output
-	$(BIN)/narratives tag data/sample/sample_corpus.jsonl -o demo-output/sample_tags.parquet --unit passage
+	$(BIN)/narratives tag data/sample/sample_corpus.jsonl -o demo-output/sample_tags.parquet --unit passage --overwrite
 	$(BIN)/narratives summarize demo-output/sample_tags.parquet
 
 test: $(STAMP)

@@ -106,6 +106,7 @@ def run_tag(src: Path, out: Path, workers: int, model: str | None) -> dict:
         str(workers),
         "--progress-every",
         "30",
+        "--overwrite",  # repeats write the same output file
     ]
     if model:
         cmd += ["--model", model]

@@ -333,3 +333,68 @@ def test_a_resumed_run_names_repeated_ids_as_an_uninterrupted_one(tmp_path, mode
     assert out.read_text() == ref.read_text()
     got = pd.read_json(out, lines=True, dtype=False)
     assert got["id"].is_unique and len(got) == 30 and s.duplicate_ids == 26
+
+
+# ------------------------------------------------------------------ an existing output: overwrite=True
+OLD = b"a file the user wrote"
+
+
+def test_tag_file_refuses_an_existing_output_before_any_work(tmp_path, model, corpus, monkeypatch):
+    out = tmp_path / "out.parquet"
+    out.write_bytes(OLD)
+    tagged = count_tagged_chunks(monkeypatch)
+    with pytest.raises(InputError, match="exists: choose another name, or pass --overwrite"):
+        tag_file(corpus, out, model, chunk_rows=10)
+    assert out.read_bytes() == OLD and tagged == [] and not checkpoint_dir(out).exists()
+
+
+def test_tag_file_overwrite_replaces_an_existing_output(tmp_path, model, corpus):
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(OLD)
+    s = tag_file(corpus, out, model, chunk_rows=10, overwrite=True)
+    assert len(pd.read_json(out, lines=True)) == s.output_rows > 0
+
+
+def test_interrupted_overwrite_keeps_the_old_output_and_resume_needs_overwrite(
+    tmp_path, model, corpus, monkeypatch
+):
+    """The old file is replaced only when the run finishes; resuming it needs overwrite again,
+    checked before any work (nothing is tagged, the checkpoint is kept)."""
+    ref = tmp_path / "ref.parquet"
+    tag_file(corpus, ref, model, chunk_rows=4)
+    out = tmp_path / "out.parquet"
+    out.write_bytes(OLD)
+    with monkeypatch.context() as m:
+        interrupt_after(m, 6)
+        with pytest.raises(KeyboardInterrupt):
+            tag_file(corpus, out, model, chunk_rows=4, overwrite=True)
+    assert out.read_bytes() == OLD and done_chunks(out) == 6
+    tagged = count_tagged_chunks(monkeypatch)
+    with pytest.raises(InputError, match="exists: choose another name"):
+        tag_file(corpus, out, model, chunk_rows=4, resume=True)
+    assert tagged == [] and out.read_bytes() == OLD and done_chunks(out) == 6
+    s = tag_file(corpus, out, model, chunk_rows=4, resume=True, overwrite=True)
+    assert sorted(tagged) == list(range(6, 15)) and s.resumed_chunks == 6
+    assert pd.read_parquet(out).equals(pd.read_parquet(ref))
+
+
+def test_an_output_that_appears_during_the_run_is_not_replaced(
+    tmp_path, model, corpus, monkeypatch
+):
+    out = tmp_path / "out.jsonl"
+    real = _checkpoint.Checkpoint.commit
+
+    def commit(self, *a, **kw):
+        if not out.exists():
+            out.write_bytes(OLD)  # someone else saves a file under the name meanwhile
+        return real(self, *a, **kw)
+
+    with monkeypatch.context() as m:
+        m.setattr(_checkpoint.Checkpoint, "commit", commit)
+        with pytest.raises(InputError, match="appeared while this run was going"):
+            tag_file(corpus, out, model, chunk_rows=10)
+    assert out.read_bytes() == OLD and done_chunks(out) == 6
+    assert not (tmp_path / "out.jsonl.rejects.jsonl").exists()
+    tagged = count_tagged_chunks(monkeypatch)
+    s = tag_file(corpus, out, model, chunk_rows=10, resume=True, overwrite=True)
+    assert tagged == [] and len(pd.read_json(out, lines=True)) == s.output_rows

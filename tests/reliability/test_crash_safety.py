@@ -52,7 +52,9 @@ def _has_written(partial: Path) -> bool:
     return False
 
 
-def _start_and_wait_for_partial(big_input, out, model_dir, timeout=90.0) -> subprocess.Popen:
+def _start_and_wait_for_partial(
+    big_input, out, model_dir, *extra: str, timeout: float = 90.0
+) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
             *cli_command(),
@@ -64,6 +66,7 @@ def _start_and_wait_for_partial(big_input, out, model_dir, timeout=90.0) -> subp
             str(model_dir),
             "--chunk-rows",
             "50",
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -94,13 +97,26 @@ def test_sigkill_mid_run_leaves_no_file_under_the_final_name(
     out = tmp_path / f"tags.{ext}"
     previous = b"output of an earlier run"
     out.write_bytes(previous)
-    proc = _start_and_wait_for_partial(big_input, out, tiny_model_dir)
+    # --overwrite: the existing output is replaced only when the run finishes
+    proc = _start_and_wait_for_partial(big_input, out, tiny_model_dir, "--overwrite")
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert out.read_bytes() == previous  # the earlier output is untouched, not truncated
     assert not (tmp_path / f"tags.{ext}.rejects.jsonl").exists()
     assert {p.name for p in tmp_path.iterdir()} == {f"tags.{ext}", f"tags.{ext}.partial"}
+
+
+def test_ctrl_c_with_overwrite_keeps_the_old_output(tmp_path, tiny_model_dir, big_input):
+    out = tmp_path / "tags.csv"
+    previous = b"id,note\nx,a spreadsheet the user wrote\n"
+    out.write_bytes(previous)
+    proc = _start_and_wait_for_partial(big_input, out, tiny_model_dir, "--overwrite")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert out.read_bytes() == previous
+    assert {p.name for p in tmp_path.iterdir()} == {"tags.csv", "tags.csv.partial"}
 
 
 def test_ctrl_c_exits_130_with_one_line_and_no_final_file(tmp_path, tiny_model_dir, big_input):

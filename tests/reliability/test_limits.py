@@ -74,7 +74,10 @@ def test_document_unit_flag_and_default_limit(capsys, tmp_path, tiny_model_dir):
     code, stdout, _ = tag(capsys, src, "-o", out, "--model", tiny_model_dir, "--unit", "document")
     assert code == 0 and "truncated 0," in stdout  # under the default 2,000,000
     code, stdout, _ = tag(
-        capsys, src, "-o", out, "--model", tiny_model_dir, "--unit", "document", "--max-chars", 100
+        capsys,
+        src,
+        *("-o", out, "--model", tiny_model_dir, "--unit", "document", "--max-chars", 100),
+        "--overwrite",  # the same output again
     )
     assert code == 0 and "truncated 1," in stdout
     assert json.loads(out.read_text())["flag"] == "truncated"

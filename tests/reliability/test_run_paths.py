@@ -157,5 +157,170 @@ def test_a_stale_rejects_file_of_the_same_output_is_replaced(capsys, tmp_path, t
     out = tmp_path / "t.jsonl"
     assert tag(capsys, write_jsonl(tmp_path / "in.jsonl", BAD), out, tiny_model_dir)[0] == 1
     assert (tmp_path / "t.jsonl.rejects.jsonl").exists()
-    assert tag(capsys, write_jsonl(tmp_path / "in2.jsonl", ROWS), out, tiny_model_dir)[0] == 0
+    in2 = write_jsonl(tmp_path / "in2.jsonl", ROWS)
+    assert tag(capsys, in2, out, tiny_model_dir, "--overwrite")[0] == 0
     assert not (tmp_path / "t.jsonl.rejects.jsonl").exists()  # written by narratives: removed
+
+
+# ------------------------------------------------------------------ an existing output: only with --overwrite
+EXISTS = "exists: choose another name, or pass --overwrite to replace it"
+
+
+def _foreign(path):
+    """A file the user wrote under the output's name (a real Parquet file for .parquet)."""
+    if path.suffix == ".parquet":
+        import pandas as pd
+
+        pd.DataFrame({"thesis": ["years of work"]}).to_parquet(path)
+    else:
+        path.write_text("my,precious\ndata,1\n" if path.suffix == ".csv" else '{"mine": 1}\n')
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "parquet"])
+@pytest.mark.parametrize("rows", [ROWS, BAD], ids=["clean-run", "run-with-rejects"])
+def test_an_existing_output_is_refused_before_any_work(capsys, tmp_path, ext, rows):
+    """The user's report: ``tag IN -o precious.csv`` replaced precious.csv (exit 1: rejects).
+    Refused before the model is even loaded (the model path here does not exist)."""
+    src = write_jsonl(tmp_path / "in.jsonl", rows)
+    out = tmp_path / f"precious.{ext}"
+    before = _foreign(out)
+    code, _, err = tag(capsys, src, out, tmp_path / "no-such-model")
+    assert code == 2 and one_line_error(err) == f"error: {out} {EXISTS}"
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", f"precious.{ext}"]
+
+
+def test_an_existing_output_is_refused_with_resume_too(capsys, tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    out = tmp_path / "precious.jsonl"
+    before = _foreign(out)
+    code, _, err = tag(capsys, src, out, tmp_path / "no-such-model", "--resume")
+    assert code == 2 and one_line_error(err) == f"error: {out} {EXISTS}"
+    assert out.read_bytes() == before
+
+
+def test_a_dangling_symlink_under_the_output_name_is_refused(capsys, tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    out = tmp_path / "t.jsonl"
+    out.symlink_to(tmp_path / "nowhere.jsonl")
+    code, _, err = tag(capsys, src, out, tiny_model_dir)
+    assert code == 2 and EXISTS in one_line_error(err)
+    assert out.is_symlink() and not (tmp_path / "nowhere.jsonl").exists()
+
+
+@pytest.mark.parametrize("ext", ["csv", "jsonl", "parquet"])
+def test_overwrite_replaces_an_existing_output(capsys, tmp_path, tiny_model_dir, ext):
+    from narratives.io import read_tag_output
+
+    src = write_jsonl(tmp_path / "in.jsonl", BAD)
+    out = tmp_path / f"precious.{ext}"
+    before = _foreign(out)
+    code, _, err = tag(capsys, src, out, tiny_model_dir, "--overwrite")
+    assert code == 1, err  # one reject
+    assert out.read_bytes() != before
+    assert sorted(read_tag_output(out)["id"].astype(str).unique()) == ["a", "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.jsonl",
+        f"precious.{ext}",
+        f"precious.{ext}.rejects.jsonl",
+    ]
+
+
+def test_overwrite_does_not_replace_a_foreign_rejects_file(capsys, tmp_path, tiny_model_dir):
+    """--overwrite is about OUTPUT only: the rejects file keeps its own rule."""
+    src = write_jsonl(tmp_path / "in.jsonl", BAD)
+    out = tmp_path / "t.jsonl"
+    before = _foreign(out)
+    mine = tmp_path / "t.jsonl.rejects.jsonl"
+    mine.write_text("not written by narratives\n")
+    code, _, err = tag(capsys, src, out, tiny_model_dir, "--overwrite")
+    assert code == 2 and "not a narratives rejects file" in one_line_error(err)
+    assert mine.read_text() == "not written by narratives\n" and out.read_bytes() == before
+
+
+def test_overwrite_never_allows_the_input_as_output(capsys, tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    before = src.read_bytes()
+    code, _, err = tag(capsys, src, src, tiny_model_dir, "--overwrite")
+    assert code == 2 and "is the input" in one_line_error(err)
+    assert src.read_bytes() == before
+
+
+def test_stdout_output_needs_no_overwrite(capsys, tmp_path, tiny_model_dir, monkeypatch):
+    """``-o -`` is standard output, even next to a file named '-', which is left alone."""
+    monkeypatch.chdir(tmp_path)
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    (tmp_path / "-").write_text("a file named '-' is not the output")
+    code = main(["tag", str(src), "-o", "-", "--model", str(tiny_model_dir)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and {json.loads(x)["id"] for x in lines} == {"a", "b"}
+    assert (tmp_path / "-").read_text() == "a file named '-' is not the output"
+
+
+# ------------------------------------------------------------------ summarize -o
+def summarize(capsys, tags, out, *extra):
+    code = main(["summarize", str(tags), "-o", str(out), *map(str, extra)])
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+@pytest.fixture
+def tags_file(capsys, tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    out = tmp_path / "tags.jsonl"
+    assert tag(capsys, src, out, tiny_model_dir)[0] == 0
+    return out
+
+
+@pytest.mark.parametrize("ext", ["csv", "md"])
+def test_summarize_refuses_an_existing_table(capsys, tmp_path, tags_file, ext):
+    out = tmp_path / f"prev2.{ext}"
+    out.write_text("an earlier table I edited by hand\n")
+    code, _, err = summarize(capsys, tags_file, out)
+    assert code == 2 and one_line_error(err) == f"error: {out} {EXISTS}"
+    assert out.read_text() == "an earlier table I edited by hand\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+@pytest.mark.parametrize("ext", ["csv", "md"])
+def test_summarize_overwrite_replaces_the_table(capsys, tmp_path, tags_file, ext):
+    out = tmp_path / f"prev2.{ext}"
+    out.write_text("an earlier table\n")
+    code, stdout, err = summarize(capsys, tags_file, out, "--overwrite")
+    assert code == 0, err
+    assert "artificial_state" in out.read_text() and "table written to" in stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "in.jsonl",
+        f"prev2.{ext}",
+        "tags.jsonl",
+    ]
+
+
+def test_summarize_never_writes_over_its_input(capsys, tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    tags = tmp_path / "tags.csv"
+    assert tag(capsys, src, tags, tiny_model_dir)[0] == 0
+    before = tags.read_bytes()
+    code, _, err = summarize(capsys, tags, tags, "--overwrite")
+    assert code == 2 and "is an input" in one_line_error(err)
+    assert tags.read_bytes() == before
+
+
+def test_summarize_failing_to_write_keeps_the_old_table(capsys, tmp_path, tags_file, monkeypatch):
+    """With --overwrite, the old table is replaced only by a complete new one."""
+    import pandas as pd
+
+    out = tmp_path / "prev2.csv"
+    out.write_text("an earlier table\n")
+
+    def fail(self, path, **kw):
+        with open(path, "w") as fh:
+            fh.write("frame,al")  # half a table on disk...
+        raise OSError(28, "No space left on device")  # ...and then the disk fills up
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
+    code, _, err = summarize(capsys, tags_file, out, "--overwrite")
+    assert code == 2 and "No space left on device" in one_line_error(err)
+    assert out.read_text() == "an earlier table\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "prev2.csv", "tags.jsonl"]

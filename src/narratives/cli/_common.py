@@ -108,6 +108,22 @@ IdCol = Annotated[
 ]
 
 
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
+
+
+def guard_new_output(path: Path, overwrite: bool, inputs: tuple[Path, ...] = ()) -> None:
+    """Before any work: ``path`` can be written, is none of ``inputs``, and is refused when it
+    exists unless ``overwrite`` (``tag``, ``summarize``, ``sample`` and ``export`` share it)."""
+    from .._exceptions import InputError
+    from ..io import check_new_output, check_output_path
+
+    check_output_path(path)
+    for i in inputs:
+        if path.exists() and i.exists() and path.resolve() == i.resolve():
+            raise InputError(f"the output {path} is an input: choose another file")
+    check_new_output(path, overwrite)
+
+
 def _model(path: Path | None):
     from .. import load
 

@@ -23,10 +23,12 @@ from ._common import (
     IdCol,
     InFormat,
     ModelOpt,
+    OverwriteOpt,
     TextCol,
     Unit,
     _model,
     err,
+    guard_new_output,
     is_quiet,
     out,
 )
@@ -54,9 +56,20 @@ def tag(
     output: Annotated[
         Path,
         typer.Option(
-            "--output", "-o", help="Output file: .jsonl, .csv or .parquet (SemEval: any name)."
+            "--output",
+            "-o",
+            help="Output file: .jsonl, .csv or .parquet (SemEval: any name). An existing file is "
+            "refused unless --overwrite.",
         ),
     ],
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an existing output file (also with --resume); it is replaced only when "
+            "the run finishes.",
+        ),
+    ] = False,
     model: ModelOpt = None,
     unit: Annotated[Unit, typer.Option(help="One row per passage or per document.")] = Unit.passage,
     fmt: FormatOpt = InFormat.auto,
@@ -153,7 +166,8 @@ def tag(
         check_output_path(output)  # fail before any work: missing, unwritable or unknown output
         if fmt != InFormat.semeval:
             output_format(output)
-        check_run_paths(input, output)  # nothing the run writes or removes is the input
+        # nothing the run writes or removes is the input, or a file it did not create
+        check_run_paths(input, output, overwrite=overwrite)
         m = _model(model)
         try:
             _stop_on_sigterm()  # `kill PID` stops like Ctrl-C: workers stopped, checkpoint kept
@@ -172,6 +186,7 @@ def tag(
                 max_chars=max_chars,
                 follow_links=follow_links,
                 lang=lang,
+                overwrite=overwrite,
             )
             progress = None if is_quiet() else _progress(progress_every)
             with _frozen_heap():
@@ -388,8 +403,13 @@ def summarize(
     ] = Unit.document,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Also write the table to FILE.csv or FILE.md."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Also write the table to FILE.csv or FILE.md (an existing file is refused unless --overwrite).",
+        ),
     ] = None,
+    overwrite: OverwriteOpt = False,
     stance: Annotated[
         bool, typer.Option("--stance/--no-stance", help="Add a share column per stance.")
     ] = True,
@@ -405,8 +425,10 @@ def summarize(
         return
     if tagged is None:
         raise InputError("summarize needs a tag output (TAGGED) or --adjust REPORT_DIR")
-    if output is not None and output.suffix.lower() not in (".csv", ".md"):
-        raise InputError(f"cannot tell the table format of {output}: use .csv or .md")
+    if output is not None:
+        if output.suffix.lower() not in (".csv", ".md"):
+            raise InputError(f"cannot tell the table format of {output}: use .csv or .md")
+        guard_new_output(output, overwrite, (tagged,))  # before reading the tags
     table = summarize_fn(tagged, by=by, unit=unit.value, stance=stance)
     if output is not None:
         if output.suffix.lower() == ".csv":
@@ -416,9 +438,11 @@ def summarize(
             for c in safe.columns:
                 if safe[c].dtype.kind == "O":
                     safe[c] = safe[c].map(neutralise)
-            safe.to_csv(output, index=False)  # group values come from the input: no formulas
+            # group values come from the input: no formulas
+            _write_atomically(output, lambda p: safe.to_csv(p, index=False))
         else:
-            output.write_text(summary_to_markdown(table), encoding="utf-8")
+            text = summary_to_markdown(table)
+            _write_atomically(output, lambda p: p.write_text(text, encoding="utf-8"))
     t = Table(title=f"share of {unit.value}s with each label" + (f", by {by}" if by else ""))
     shares = [c for c in table.columns if c not in ("n", "total") and table[c].dtype.kind == "f"]
     for c in table.columns:
@@ -435,6 +459,22 @@ def summarize(
         out.print(line, highlight=False)
     if output is not None:
         out.print(f"table written to {escape(str(output))}")
+
+
+def _write_atomically(path: Path, write) -> None:
+    """``write(tmp)`` to a new hidden file next to ``path``, then rename it into place: with
+    --overwrite, the old file is replaced only by a complete one."""
+    import os
+    import secrets
+
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    open(tmp, "x").close()  # ours alone (never someone else's file), with the usual permissions
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def summary_legend(unit: str, by: str | None, shares: list[str]) -> list[str]:

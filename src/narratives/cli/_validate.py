@@ -12,7 +12,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._exceptions import InputError
-from ._common import EXIT_REJECTS, ModelOpt, Unit, _model, app, out
+from ._common import (
+    EXIT_REJECTS,
+    ModelOpt,
+    OverwriteOpt,
+    Unit,
+    _model,
+    app,
+    guard_new_output,
+    out,
+)
 
 _TABLE_EXT = (".jsonl", ".parquet")
 
@@ -62,17 +71,6 @@ def _sample_format(path: Path, fmt: SampleFormat) -> str:
         f"cannot tell the sample format of {path}: use .jsonl, .parquet, .csv, .labelstudio.json, "
         ".prodigy.jsonl or .doccano.jsonl, or --to"
     )
-
-
-def _guard_new(path: Path, overwrite: bool, inputs: tuple[Path, ...] = ()) -> None:
-    from ..io import check_output_path
-
-    check_output_path(path)
-    for i in inputs:
-        if path.exists() and i.exists() and path.resolve() == i.resolve():
-            raise InputError(f"the output {path} is an input: choose another file")
-    if path.exists() and not overwrite:
-        raise InputError(f"{path} exists: choose another name, or pass --overwrite to replace it")
 
 
 def _write_sample(sample, path: Path, fmt: str, model, blind: bool) -> list[Path]:
@@ -164,15 +162,13 @@ def sample(
     blind: Annotated[
         bool, typer.Option("--blind", help="Leave the model's labels out of the annotation tasks.")
     ] = False,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing output file.")
-    ] = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Draw a sample of a tagged corpus to annotate (with the model's labels, scores and evidence)."""
     from ..validation import draw_sample, load_units
 
     fmt = _sample_format(output, to)
-    _guard_new(output, overwrite, (tags,))
+    guard_new_output(output, overwrite, (tags,))
     m = _model(model)
     units = load_units(tags, unit=unit.value, labels=m.taxonomy.fine_labels)
     if "text" not in units.frame.columns:
@@ -216,9 +212,7 @@ def export(
     blind: Annotated[
         bool, typer.Option("--blind", help="Leave the model's labels out of the tasks.")
     ] = False,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing output file.")
-    ] = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Export a sample to an annotation tool's file format."""
     import pandas as pd
@@ -228,7 +222,7 @@ def export(
         raise InputError(
             "export writes annotation tasks: use --to labelstudio, prodigy, doccano or csv"
         )
-    _guard_new(output, overwrite, (sample_file,))
+    guard_new_output(output, overwrite, (sample_file,))
     if not sample_file.is_file():
         raise InputError(f"sample not found: {sample_file}")
     if sample_file.suffix.lower() not in (".jsonl", ".parquet"):

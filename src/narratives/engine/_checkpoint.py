@@ -345,10 +345,16 @@ class Checkpoint:
 
     # ------------------------------------------------------------------ finishing
     def finish(
-        self, rejects_file: Path, fine_labels: Sequence[str], empty_columns: Sequence[str]
+        self,
+        rejects_file: Path,
+        fine_labels: Sequence[str],
+        empty_columns: Sequence[str],
+        overwrite: bool = False,
     ) -> tuple[int, Path | None]:
         """Assemble the output and the rejects file, move them into place, delete the folder.
 
+        Without ``overwrite``, an output that appeared while the run was going (it was checked
+        before the run) is not replaced: :class:`InputError`, and the checkpoint is kept.
         Returns the number of output rows and the rejects file (None without rejects).
         """
         assert self.conn is not None
@@ -381,6 +387,11 @@ class Checkpoint:
                 n_rejects += 1
             fh.flush()
             os.fsync(fh.fileno())
+        if not overwrite and os.path.lexists(self.output):
+            raise InputError(
+                f"{self.output} appeared while this run was going: choose another name, or pass "
+                "--resume --overwrite to replace it (the finished work is kept in the checkpoint)"
+            )
         if n_rejects:
             os.replace(tmp_rej, rejects_file)
         elif rejects_file.exists() and is_rejects_file(rejects_file):

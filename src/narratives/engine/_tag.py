@@ -19,6 +19,7 @@ from .._exceptions import InputError
 from .._internal.schema import UNITS
 from .._model import NarrativeModel
 from ..io import (
+    check_new_output,
     check_output_path,
     count_rows,
     detect_format,
@@ -112,14 +113,18 @@ def _inside(path: Path, folder: Path) -> bool:
 _CHECKPOINT_NAMES = ("lock", "state.sqlite", "parts", "dedup.sqlite")
 
 
-def check_run_paths(input_path: str | Path, output_path: str | Path) -> None:
+def check_run_paths(
+    input_path: str | Path, output_path: str | Path, *, overwrite: bool = False
+) -> None:
     """Refuse, before any work, a run that would overwrite or remove a file it did not create.
 
     A run writes the output, ``OUT.rejects.jsonl`` and the checkpoint folder ``OUT.partial/``
     (removed at the end), and removes a stale rejects file of an earlier run. None of them may be
     the input, through a symlink or a hard link, and the input may not lie inside the checkpoint
-    folder. An existing ``OUT.rejects.jsonl`` must be a narratives rejects file, and an existing
-    ``OUT.partial`` a checkpoint folder: anything else under those names is someone else's file.
+    folder. An existing output is replaced only with ``overwrite`` (``--overwrite``), also when
+    resuming. An existing ``OUT.rejects.jsonl`` must be a narratives rejects file, and an
+    existing ``OUT.partial`` a checkpoint folder, with or without ``overwrite``: anything else
+    under those names is someone else's file.
     """
     src, out = Path(input_path), Path(output_path)
     ckpt, rej = checkpoint_dir(out), rejects_path(out)
@@ -138,6 +143,7 @@ def check_run_paths(input_path: str | Path, output_path: str | Path) -> None:
             f"the input {src} is inside the checkpoint folder {ckpt}, which the run removes: "
             "move it or choose another output file"
         )
+    check_new_output(out, overwrite)
     if rej.exists() and not is_rejects_file(rej):
         raise InputError(
             f"{rej} exists and is not a narratives rejects file; this run would replace or remove it: "
@@ -240,6 +246,7 @@ class TagOptions:
     dask_processes: bool = True
     follow_links: bool = False
     lang: str | None = None
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -315,6 +322,11 @@ def tag_file(
     follow_links : bool
         Read files of a ``.txt`` folder that are symbolic links to files outside it (by
         default they are rejects).
+    overwrite : bool
+        Replace an existing ``output_path`` (default: refused with :class:`~narratives.InputError`
+        before any work, also with ``resume``). The old file is replaced only when the run
+        finishes: an interrupted run leaves it as it was. An existing ``OUT.rejects.jsonl`` or
+        ``OUT.partial`` that narratives did not write is refused either way.
     progress : Progress, optional
         Receives progress (see :mod:`narratives.engine._progress`).
 
@@ -325,7 +337,8 @@ def tag_file(
     Raises
     ------
     InputError
-        Unreadable input or unwritable output, a checkpoint that cannot be resumed, bad options.
+        Unreadable input, an unwritable or existing output (without ``overwrite``), a checkpoint
+        that cannot be resumed, bad options.
     KeyboardInterrupt
         Re-raised after the checkpoint is safely on disk; rerun with ``resume=True``.
     """
@@ -338,7 +351,7 @@ def tag_file(
     o = replace(
         o, unit="document" if kind == "semeval" else o.unit, fmt=detect_format(input_path, o.fmt)
     )
-    check_run_paths(input_path, out)
+    check_run_paths(input_path, out, overwrite=o.overwrite)
     if kind == "semeval" and model.taxonomy.none_label != SEMEVAL_NONE:
         raise InputError(
             "--format semeval writes SemEval-2025 Task 10 predictions, which need a model "
@@ -390,6 +403,7 @@ def tag_file(
                 rejects_path(out),
                 model.decider.classifier.fine_labels_,
                 empty_columns(o.unit, o.with_text),
+                overwrite=o.overwrite,
             )
         except BaseException:
             # Keep the work done so far (--resume; when every chunk was done, it only joins the

@@ -15,6 +15,7 @@ from ._sizes import count_rows, input_fingerprint
 from ._tag_outputs import read_tag_output, tag_output_batches
 from ._training import LabelledData, as_labelled, read_labelled, read_semeval
 from ._writers import (
+    check_new_output,
     check_output_path,
     output_format,
     rejects_path,
@@ -29,6 +30,7 @@ __all__ = [
     "as_labelled",
     "assemble_parts",
     "base_suffix",
+    "check_new_output",
     "check_output_path",
     "compression_of",
     "count_rows",

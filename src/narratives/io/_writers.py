@@ -14,7 +14,13 @@ import pandas as pd
 from .._exceptions import InputError
 from .._internal.csvsafe import neutralise
 
-__all__ = ["check_output_path", "is_rejects_file", "output_format", "rejects_path"]
+__all__ = [
+    "check_new_output",
+    "check_output_path",
+    "is_rejects_file",
+    "output_format",
+    "rejects_path",
+]
 
 _OUT = {
     ".jsonl": "jsonl",
@@ -45,6 +51,17 @@ def check_output_path(path: str | Path) -> Path:
     if not os.access(parent, os.W_OK) or not _can_create_in(parent):
         raise InputError(f"output folder is not writable: {parent}")
     return path
+
+
+def check_new_output(path: str | Path, overwrite: bool = False) -> None:
+    """Refuse an existing ``path`` (a file, a folder or a symbolic link, even a dangling one) unless
+    ``overwrite``: a run never replaces a file it did not create without being told to.
+
+    The message is the same for every command that writes one file (``tag``, ``summarize``,
+    ``sample``, ``export``); from Python, ``overwrite=True`` is what ``--overwrite`` stands for.
+    """
+    if not overwrite and os.path.lexists(path):
+        raise InputError(f"{path} exists: choose another name, or pass --overwrite to replace it")
 
 
 def _can_create_in(folder: Path) -> bool:
