@@ -96,3 +96,13 @@ def test_cli_tags_an_export_with_rejects(tmp_path):
         json.loads(x) for x in (tmp_path / "tags.jsonl.rejects.jsonl").read_text().splitlines()
     ]
     assert {r["id"] for r in rejected} == {"1", "3", "5"}
+
+
+def test_a_jsonl_line_that_is_not_utf8_keeps_its_readable_id_in_the_reject(tmp_path):
+    """Not Telegram, but the same reader family: the reject names the row by its id."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": "k1", "text": "caf\xe9"}\n{"id": "k2", "text": "fine text"}\n')
+    _, rows, rejects = _read(path)
+    assert [r["id"] for r in rows] == ["k2"]
+    assert [(r.id, r.row) for r in rejects] == [("k1", 1)]
+    assert rejects[0].reason.startswith("line is not valid UTF-8")

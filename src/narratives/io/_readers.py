@@ -217,7 +217,7 @@ class _Ids:
                 "replacements are counted in the summary)",
                 self.path,
                 rownum,
-                repr(value)[:40],
+                repr(value.decode("utf-8", "replace") if isinstance(value, bytes) else value)[:40],
                 "missing"
                 if value in (None, "", b"") or value != value
                 else "not a string or number",
@@ -249,6 +249,16 @@ def _iter_telegram(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         yield _finish(rows, rejects, n_read)
 
 
+def _readable_id(raw: bytes, id_col: str) -> str | None:
+    """The id of a JSONL line that is not valid UTF-8, when the id itself is readable (so the
+    reject names its row); None otherwise."""
+    try:
+        obj = json.loads(raw.decode("utf-8", "replace"))
+    except json.JSONDecodeError:
+        return None
+    return _id_text(obj.get(id_col)) if isinstance(obj, dict) else None
+
+
 def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) -> Iterator[Chunk]:
     rows: list[dict[str, Any]] = []
     rejects: list[Reject] = []
@@ -265,8 +275,9 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
+                rid = _readable_id(raw, id_col) if id_col else str(lineno)
                 rejects.append(
-                    Reject(None, lineno, f"line is not valid UTF-8 (byte {exc.start})", str(path))
+                    Reject(rid, lineno, f"line is not valid UTF-8 (byte {exc.start})", str(path))
                 )
                 continue
             try:
