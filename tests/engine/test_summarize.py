@@ -118,8 +118,10 @@ def test_markdown(tagged):
 def test_errors(tmp_path, tagged):
     with pytest.raises(InputError, match="not found"):
         summarize(tmp_path / "missing.parquet")
-    with pytest.raises(InputError, match="'outlet2' not found"):
+    with pytest.raises(InputError, match="'outlet2' not found") as exc:
         summarize(tagged, by="outlet2")
+    # every column of the file is named, not only those read for the table
+    assert "outlet" in str(exc.value).split("available:")[1]
     with pytest.raises(InputError, match="unknown period"):
         summarize(tagged, by="date:fortnight")
     docs = tmp_path / "docs.parquet"

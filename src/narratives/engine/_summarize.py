@@ -165,8 +165,9 @@ def summarize(
             if unit == "document":
                 shared.add(df)
             missing = [c for c, _ in groups if c not in df.columns]
-            if missing:
-                raise InputError(not_found("column(s)", missing, df.columns, path))
+            if missing:  # name every column of the file, not only the ones read
+                every = next(tag_output_batches(path, None, 1), df).columns
+                raise InputError(not_found("column(s)", missing, every, path))
             for (c, p), name in zip(groups, group_cols, strict=True):
                 if p is not None:
                     df[name] = _bucket(df[c], p)

@@ -181,7 +181,14 @@ def units_from_frame(
         )
     is_passage = "passage" in df.columns
     if unit == "passage" and not is_passage:
-        raise InputError(f"{source} has one row per document: use --unit document")
+        raise InputError(
+            f"{source} has one row per document: use --unit document"
+            + (
+                ""
+                if "text" in df.columns
+                else " (to sample it, tag with --unit passage: a sample needs the passages' text)"
+            )
+        )
     df = df.copy()
     df["id"] = df["id"].astype(str)
     df["frames"] = [[f for f in _as_list(v) if f not in _NONE] for v in df["frames"]]
