@@ -217,3 +217,13 @@ def test_a_file_that_repeats_ids_is_warned_about(tmp_path, caplog, unit):
     with caplog.at_level("WARNING", logger="narratives"):
         summarize(new, batch_rows=2)
     assert not caplog.messages
+
+
+def test_a_group_without_labels_keeps_its_row_and_total(tagged):
+    """Outlet o1 in February has one document (b) and no label: it stays in the table at 0%
+    with its denominator, instead of vanishing from a published breakdown."""
+    t = summarize(tagged, by="outlet,date:month")
+    empty = t[(t["outlet"] == "o1") & (t["date:month"].astype(str) == "2024-02")]
+    assert empty[["frame", "n", "total"]].values.tolist() == [["(no label)", 0, 1]]
+    assert (empty.drop(columns=["outlet", "date:month", "frame", "n", "total"]) == 0).all().all()
+    assert "(no label)" not in set(summarize(tagged)["frame"])  # no groups, no such row

@@ -498,4 +498,6 @@ def summary_legend(unit: str, by: str | None, shares: list[str]) -> list[str]:
         f"n: {units}{group} with the label; total: {units}{group} counted, the denominator of "
         f"the shares"
     )
+    if by:
+        lines.append(f"(no label): a group in which no {unit} has any label, kept for its total")
     return lines

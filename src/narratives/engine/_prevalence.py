@@ -261,6 +261,10 @@ def prevalence(
         for c in counters:
             c.add(carry)
     table = counters[0].frame(name)
+    # Every group's denominator, also of the groups in which no unit has a label (they have no
+    # row in the table): what summarize needs to show a group at 0%.
+    totals = {k: v for k, v in counters[0].total.items()}
+    table.attrs["group_totals"] = totals
     if not (wide and stance):
         return table
     allt = counters[1].frame(name)
@@ -277,5 +281,6 @@ def prevalence(
         .join(w, how="left")
         .fillna(0.0)
     )
-    out = out[[c for c in out.columns if c not in ("n", "total")] + ["n", "total"]]
-    return out.reset_index()
+    out = out[[c for c in out.columns if c not in ("n", "total")] + ["n", "total"]].reset_index()
+    out.attrs["group_totals"] = totals
+    return out

@@ -184,10 +184,41 @@ def summarize(
             ) from None
         raise
     shared.warn(path)
+    totals = table.attrs.get("group_totals", {})
     if not stance:
         table = table.rename(columns={"share": "all"})
         table = table[[c for c in table.columns if c not in ("n", "total")] + ["n", "total"]]
-    return table
+    return _with_empty_groups(table, group_cols, level, totals)
+
+
+def _with_empty_groups(
+    table: pd.DataFrame, group_cols: list[str], level: str, totals: dict
+) -> pd.DataFrame:
+    """``table`` plus a row per group in which no unit has a label (label ``(no label)``, n 0,
+    its total): a group at 0% keeps its denominator in the table instead of vanishing."""
+    if not group_cols or not totals:
+        return table
+    name = "frame" if level == "frames" else "family"
+    present = set(table[group_cols].itertuples(index=False, name=None)) if len(table) else set()
+    empty = [(g, t) for g, t in totals.items() if tuple(g) not in present]
+    if not empty:
+        return table
+    shares = [c for c in table.columns if c not in (*group_cols, name, "n", "total")]
+    rows = pd.DataFrame(
+        [
+            {**dict(zip(group_cols, g, strict=True)), name: NO_LABEL, **dict.fromkeys(shares, 0.0),
+             "n": 0, "total": t}
+            for g, t in empty
+        ]
+    )  # fmt: skip
+    out = pd.concat([table, rows[table.columns]], ignore_index=True)
+    return out.sort_values(group_cols, kind="stable", key=lambda c: c.map(str)).reset_index(
+        drop=True
+    )
+
+
+#: The label of the row that keeps a group without any labelled unit in the summary table.
+NO_LABEL = "(no label)"
 
 
 def summary_to_markdown(table: pd.DataFrame, digits: int = 1) -> str:
