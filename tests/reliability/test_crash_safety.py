@@ -211,6 +211,28 @@ def test_train_refuses_to_replace_a_folder_that_is_not_a_model(tmp_path, tiny_df
     err = capsys.readouterr().err
     assert code == 2 and "not a narratives model" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in precious.iterdir()) == ["chapter1.tex"]
+    code = main(["train", str(data), "-o", str(precious), "--overwrite"])  # not even then
+    assert code == 2 and sorted(p.name for p in precious.iterdir()) == ["chapter1.tex"]
+
+
+def test_train_replaces_an_existing_model_only_with_overwrite(tmp_path, tiny_df, capsys):
+    """Like tag and summarize: another run's model is not replaced silently."""
+    from narratives.cli._app import main
+
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in tiny_df.to_dict("records")))
+    model = tmp_path / "m"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["train", str(data), "-o", str(empty)]) == 0  # an empty folder loses nothing
+    assert main(["train", str(data), "-o", str(model)]) == 0
+    before = {p.name: p.read_bytes() for p in model.iterdir()}
+    capsys.readouterr()
+    code = main(["train", str(data), "-o", str(model), "--seed", "3"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--overwrite" in err and len(err.strip().splitlines()) == 1
+    assert {p.name: p.read_bytes() for p in model.iterdir()} == before
+    assert main(["train", str(data), "-o", str(model), "--seed", "3", "--overwrite"]) == 0
 
 
 @pytest.mark.parametrize("kind", ["file", "unwritable"])

@@ -111,6 +111,18 @@ IdCol = Annotated[
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
 
 
+def guard_new_model(path: Path, overwrite: bool) -> None:
+    """Before training: an existing model folder (or any non-empty folder or file) at ``path`` is
+    replaced only with ``overwrite``; an empty folder is fine (nothing is lost)."""
+    from .._exceptions import InputError
+    from ..persistence import check_model_path
+
+    check_model_path(path)  # never a folder that is not a model, even with --overwrite
+    taken = path.is_file() or path.is_symlink() or (path.is_dir() and any(path.iterdir()))
+    if taken and not overwrite:
+        raise InputError(f"{path} exists: choose another name, or pass --overwrite to replace it")
+
+
 def guard_new_output(path: Path, overwrite: bool, inputs: tuple[Path, ...] = ()) -> None:
     """Before any work: ``path`` can be written, is none of ``inputs``, and is refused when it
     exists unless ``overwrite`` (``tag``, ``summarize``, ``sample`` and ``export`` share it)."""

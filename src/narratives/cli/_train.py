@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import FormatOpt, IdCol, InFormat, TextCol, is_quiet, out
+from ._common import FormatOpt, IdCol, InFormat, TextCol, guard_new_model, is_quiet, out
 
 
 def train(
@@ -58,11 +58,14 @@ def train(
     repeat: Annotated[
         int, typer.Option(min=1, help="With --base: count each annotation this many times.")
     ] = 1,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing model folder.")
+    ] = False,
 ) -> None:
     """Train a model on labelled data and save it to a directory (--base: improve a model with annotations)."""
     from .. import train as train_fn
-    from ..persistence import check_model_path
 
+    guard_new_model(output, overwrite)  # before training: never after an hour of work
     if base is not None:
         from ._validate import train_base
 
@@ -79,7 +82,6 @@ def train(
         )
         return
 
-    check_model_path(output)  # before training: never after an hour of work
     model = train_fn(
         data,
         taxonomy=taxonomy,
