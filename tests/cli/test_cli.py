@@ -5,13 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from narratives.cli._app import main
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
+from _cli import run
 
 
 @pytest.fixture

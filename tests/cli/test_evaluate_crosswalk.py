@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import json
 
-from narratives.cli._app import main
+from _cli import run
 
 HISTORY = "URW: Discrediting Ukraine: Rewriting Ukraine's history"
 NAZISM = "URW: Discrediting Ukraine: Ukraine is associated with nazism"
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 def test_default_model_on_a_semeval_folder_goes_through_the_crosswalk(

@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from narratives.cli._app import main
+from _cli import run
 from narratives.cli._inspect import looks_like_path
 
 LONG = "Kazakhstan is an artificial state that Lenin drew on a map, and Moscow knows it. " * 6
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from narratives.cli._app import main
+from _cli import run
 from narratives.cli._common import hoist_global_flags
 
 SCRIPT = Path(sys.executable).with_name("narratives")
@@ -24,12 +24,6 @@ ROWS = [
     {"id": "a", "text": "Kazakhstan is an artificial state that Lenin drew on a map."},
     {"id": "b", "text": "Heavy rain flooded streets in Riga and delayed trams."},
 ]
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 @pytest.fixture

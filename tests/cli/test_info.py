@@ -11,14 +11,8 @@ import shutil
 
 import pytest
 
+from _cli import run
 from narratives import default_model_path
-from narratives.cli._app import main
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 def test_info_prints_the_whole_default_card(capsys):

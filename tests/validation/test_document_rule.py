@@ -14,18 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from narratives.cli._app import main
+from _cli import run
 from narratives.engine import summarize
 from narratives.validation import load_units, units_from_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "sample" / "sample_corpus.jsonl"
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 def _crafted() -> pd.DataFrame:

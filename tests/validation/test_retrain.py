@@ -13,17 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from _cli import run
 from narratives.cli._app import main
 from narratives.io._repo_data import default_training_data
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "sample" / "demo_annotations.labelstudio.json"
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 @pytest.fixture(scope="module")

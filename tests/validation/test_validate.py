@@ -9,16 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from narratives.cli._app import main
+from _cli import run
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "sample" / "demo_annotations.labelstudio.json"
-
-
-def run(capsys, *argv):
-    code = main(list(map(str, argv)))
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
 
 
 @pytest.fixture(scope="module")
