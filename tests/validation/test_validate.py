@@ -50,6 +50,9 @@ def test_sample_every_format_and_strategy(capsys, tmp_path, tags):
         assert code == 0, err
     s = pd.read_json(tmp_path / "s.jsonl", lines=True)
     assert len(s) == 20 and s["sample_id"].is_unique
+    # list and mapping cells of the CSV as the tag output's CSV writes them, not Python reprs
+    cells = pd.read_csv(tmp_path / "s.csv", dtype=str).fillna("")
+    assert not cells.map(lambda c: c.startswith(("['", "{'"))).any().any()
     assert {
         "id",
         "passage",

@@ -342,7 +342,7 @@ def export_tasks(
         written.append(_write_text(path, "\n".join(lines) + "\n"))
     else:  # csv
         cols = ["sample_id", *[c for c in (*DESIGN_FIELDS, *extra) if c in sample.columns], "text"]
-        out = pd.DataFrame({c: [_clean(r.get(c)) for r in rows] for c in cols})
+        out = pd.DataFrame({c: [_csv_text(_clean(r.get(c))) for r in rows] for c in cols})
         if predictions:
             out["model_labels"] = [
                 "; ".join(encode_labels(*_model_labels(r, none), none)) for r in rows
@@ -354,6 +354,16 @@ def export_tasks(
         os.replace(tmp, path)
         written.append(path)
     return written
+
+
+def _csv_text(v: Any) -> Any:
+    """A list or mapping cell as the tag output's CSV writes it (``;``-joined, JSON), not as
+    Python's repr (``['none']``)."""
+    if isinstance(v, list):
+        return ";".join(str(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return v
 
 
 def _partial(path: Path) -> Path:
