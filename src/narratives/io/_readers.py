@@ -502,6 +502,7 @@ def _iter_txt(
         files = sorted(p for p in root.rglob("*.txt") if p.is_file())
         if not files:
             raise InputError(f"no .txt files found in {root}")
+        _warn_other_files(root)
     rows, rejects = [], []
     n_read = 0
     for f in files:
@@ -534,6 +535,19 @@ def _iter_txt(
             rows, rejects, n_read = [], [], 0
     if rows or rejects:
         yield _finish(rows, rejects, n_read)
+
+
+def _warn_other_files(root: Path) -> None:
+    """A folder of .txt files is read as its .txt files only: say so when it holds others (a
+    .md or .html next to them is no input row, but the user should not have to guess)."""
+    other = [p for p in _data_files(root) if p.is_file() and p.suffix.lower() != ".txt"]
+    if other:
+        log.warning(
+            "%s: %d files that are not .txt are not read (e.g. %s); only .txt files are input",
+            root,
+            len(other),
+            other[0].relative_to(root),
+        )
 
 
 def _read_file(f: Path) -> bytes:
