@@ -227,3 +227,24 @@ def test_a_group_without_labels_keeps_its_row_and_total(tagged):
     assert empty[["frame", "n", "total"]].values.tolist() == [["(no label)", 0, 1]]
     assert (empty.drop(columns=["outlet", "date:month", "frame", "n", "total"]) == 0).all().all()
     assert "(no label)" not in set(summarize(tagged)["frame"])  # no groups, no such row
+
+
+def test_prevalence_of_a_dataframe_with_repeated_document_ids_warns(caplog):
+    """model.tag keeps the ids it is given: two documents under one id are counted as one, and
+    prevalence says so (as summarize does for files)."""
+    from narratives.engine import prevalence
+
+    docs = pd.DataFrame(
+        {
+            "id": ["a", "a", "b"],
+            "frames": [["x"], ["none"], ["none"]],
+            "stance": ["promotes", "none", "none"],
+        }
+    )
+    with caplog.at_level("WARNING", logger="narratives"):
+        prevalence(docs, stance=False)
+    assert [m for m in caplog.messages if "1 rows start another document under an id" in m]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="narratives"):
+        prevalence(docs.assign(id=["a", "a2", "b"]), stance=False)
+    assert not caplog.messages

@@ -7,6 +7,7 @@ large output file) and re-exported by :mod:`narratives.explore` for notebooks.
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -17,6 +18,8 @@ from .._internal.cells import as_list, is_listlike
 from .._internal.messages import not_found
 from .._internal.schema import LIST_COLUMNS
 from .._internal.vocab import NONE_LABELS, STANCE_ORDER
+
+log = logging.getLogger(__name__)
 
 __all__ = ["NON_TEXT_FLAGS", "NO_VALUE", "infer_unit", "level_column", "prevalence"]
 
@@ -163,6 +166,48 @@ def _stances(df: pd.DataFrame, labels, col: str, doc_of_passages: bool) -> list:
     return out
 
 
+class _RepeatedIds:
+    """Counts the rows that start another document under an id already used: in a document
+    file, an id twice in one batch; in a passage file, passages of one id numbered from the
+    start again. ``narratives tag`` makes ids unique (``a#2``); files of earlier versions, or
+    edited ones, may still repeat them, and documents are counted by id."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.last: tuple[str, int] | None = None
+
+    def add(self, df: pd.DataFrame) -> None:
+        if "id" not in df.columns or not len(df):
+            return
+        ids = df["id"].astype(str)
+        if "passage" not in df.columns:
+            self.n += int(ids.duplicated().sum())
+            return
+        passage = pd.to_numeric(df["passage"], errors="coerce")
+        prev_id, prev_p = ids.shift(), passage.shift()
+        if self.last is not None:
+            prev_id.iloc[0], prev_p.iloc[0] = self.last
+        self.n += int(((ids == prev_id) & (passage <= prev_p)).sum())
+        self.last = (ids.iloc[-1], passage.iloc[-1])
+
+    def warn(self) -> None:
+        if self.n:
+            log.warning(
+                "%d rows start another document under an id already used (an output of an "
+                "earlier narratives tag, or a DataFrame with repeated ids?); documents are "
+                "counted by id, so these are merged with the first: tag the input again, which "
+                "gives each row a unique id (a#2), or make the ids unique",
+                self.n,
+            )
+
+
+def _add(counters: list[_Counts], repeated: _RepeatedIds, chunk: pd.DataFrame) -> None:
+    if counters[0].unit == "document":
+        repeated.add(chunk)
+    for c in counters:
+        c.add(chunk)
+
+
 def prevalence(
     data: pd.DataFrame | Iterable[pd.DataFrame],
     by: str | Sequence[str] | None = None,
@@ -230,6 +275,7 @@ def prevalence(
         none = frozenset([none_label] if isinstance(none_label, str) else none_label)
     chunks = iter([data]) if isinstance(data, pd.DataFrame) else iter(data)
     counters: list[_Counts] = []
+    repeated = _RepeatedIds()
     carry: pd.DataFrame | None = None
     for chunk in chunks:
         if not counters:
@@ -253,13 +299,12 @@ def prevalence(
             # the last document may continue in the next chunk: hold its rows back
             tail = (chunk["id"] == chunk["id"].iloc[-1]).to_numpy()
             carry, chunk = chunk[tail], chunk[~tail]
-        for c in counters:
-            c.add(chunk)
+        _add(counters, repeated, chunk)
     if not counters:
         raise InputError("no rows to count")
     if carry is not None and len(carry):
-        for c in counters:
-            c.add(carry)
+        _add(counters, repeated, carry)
+    repeated.warn()
     table = counters[0].frame(name)
     # Every group's denominator, also of the groups in which no unit has a label (they have no
     # row in the table): what summarize needs to show a group at 0%.

@@ -60,41 +60,6 @@ def _parse_by(by: str | Sequence[str] | None) -> tuple[str | None, list[tuple[st
     return level, groups
 
 
-class _SharedIds:
-    """Counts the rows that start another document under an id already used: in a document
-    file, an id twice in one batch; in a passage file, passages of one id numbered from the
-    start again. ``narratives tag`` makes ids unique (``a#2``); files of earlier versions, or
-    edited ones, may still repeat them, and summarize counts documents by id."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.last: tuple[str, int] | None = None
-
-    def add(self, df: pd.DataFrame) -> None:
-        if "id" not in df.columns or not len(df):
-            return
-        ids = df["id"].astype(str)
-        if "passage" not in df.columns:
-            self.n += int(ids.duplicated().sum())
-            return
-        passage = pd.to_numeric(df["passage"], errors="coerce")
-        prev_id, prev_p = ids.shift(), passage.shift()
-        if self.last is not None:
-            prev_id.iloc[0], prev_p.iloc[0] = self.last
-        self.n += int(((ids == prev_id) & (passage <= prev_p)).sum())
-        self.last = (ids.iloc[-1], passage.iloc[-1])
-
-    def warn(self, path: Path) -> None:
-        if self.n:
-            log.warning(
-                "%s: %d rows start another document under an id already used (an output of an "
-                "earlier narratives tag?); summarize counts documents by id, so these are merged "
-                "with the first: tag the input again, which gives each row a unique id (a#2)",
-                path,
-                self.n,
-            )
-
-
 def _bucket(values: pd.Series, period: str) -> pd.Series:
     return bucket(values, period, None)
 
@@ -156,14 +121,10 @@ def summarize(
         )
     )
 
-    shared = _SharedIds()
-
     def batches() -> Iterator[pd.DataFrame]:
         for df in tag_output_batches(
             path, source_cols, batch_rows, optional=("passage", "flag", "id", *_OPTIONAL)
         ):
-            if unit == "document":
-                shared.add(df)
             missing = [c for c, _ in groups if c not in df.columns]
             if missing:  # name every column of the file, not only the ones read
                 every = next(tag_output_batches(path, None, 1), df).columns
@@ -175,7 +136,12 @@ def summarize(
 
     try:
         table = prevalence(
-            batches(), by=group_cols, unit=unit, level=level, stance=stance, wide=stance
+            batches(),
+            by=group_cols,
+            unit=unit,
+            level=level,
+            stance=stance,
+            wide=stance,
         )
     except InputError as exc:
         if "passage counts need passage rows" in str(exc):
@@ -183,7 +149,6 @@ def summarize(
                 f"{path} has one row per document: summarize it with unit 'document'"
             ) from None
         raise
-    shared.warn(path)
     totals = table.attrs.get("group_totals", {})
     if not stance:
         table = table.rename(columns={"share": "all"})
