@@ -73,6 +73,24 @@ def test_json_lines_named_json_are_still_json_lines(tmp_path):
     assert [r["id"] for r in _read(path)[1]] == ["a", "b"]
 
 
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "line one\u2028line two",  # str.splitlines() splits here; JSON Lines does not
+        "caf\u0085e",  # NEL, likewise
+        "word " * 20_000,  # a first record longer than 64 KiB
+    ],
+    ids=["u2028", "nel", "long"],
+)
+@pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf", b"\n"], ids=["plain", "bom", "blank"])
+def test_json_lines_named_json_with_an_awkward_first_record(tmp_path, first, prefix):
+    path = tmp_path / "lines.json"
+    lines = [{"id": "a", "text": first}, {"id": "b", "text": "u v w"}]
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines).encode()
+    path.write_bytes(prefix + body)
+    assert [r["id"] for r in _read(path)[1]] == ["a", "b"]
+
 @pytest.mark.parametrize(
     ("doc", "said"),
     [([{"id": 1, "text": "a"}], "a JSON list"), ({"a": 1}, "an object without a 'messages' list")],

@@ -27,22 +27,31 @@ from ._compression import open_input
 
 #: Message fields kept as columns next to ``id`` and ``text`` (output column -> export key).
 KEPT = {"date": "date", "from": "from", "forwarded_from": "forwarded_from"}
-#: How much of a ``.json`` file is read to tell an export from JSON Lines.
-_SNIFF_BYTES = 1 << 16
+_BOM = b"\xef\xbb\xbf"
 
 
 def single_json_document(path: Path) -> bool:
     """Whether a ``.json`` file holds one JSON document spread over lines (a Telegram export,
     a pretty-printed array) rather than JSON Lines: its first non-empty line is not a whole
-    JSON value."""
+    JSON value.
+
+    Lines are split on ``\\n`` only, as the JSON Lines reader splits them (``str.splitlines``
+    would also split inside a string holding U+2028 or U+0085), and the first line is read
+    whole however long it is (a first record longer than any fixed sniffing window is still one
+    line of JSON Lines).
+    """
+    first = b""
     with open_input(path) as fh:
-        head = fh.read(_SNIFF_BYTES)
-    text = head.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    if not first.strip().startswith(("{", "[")):
+        for i, raw in enumerate(fh):
+            raw = raw.removeprefix(_BOM) if i == 0 else raw
+            if raw.strip():
+                first = raw
+                break
+    text = first.decode("utf-8", "replace").strip()
+    if not text.startswith(("{", "[")):
         return False
     try:
-        json.loads(first)
+        json.loads(text)
     except json.JSONDecodeError:
         return True
     return False
