@@ -398,3 +398,22 @@ def test_an_output_that_appears_during_the_run_is_not_replaced(
     tagged = count_tagged_chunks(monkeypatch)
     s = tag_file(corpus, out, model, chunk_rows=10, resume=True, overwrite=True)
     assert tagged == [] and len(pd.read_json(out, lines=True)) == s.output_rows
+
+
+def test_assign_ids_with_a_tiny_suffix_cache_names_ids_the_same(tmp_path, monkeypatch):
+    """The in-memory suffix shortcut is bounded; forgetting it never changes an id."""
+    ids = [f"d{i % 7}" for i in range(60)] + ["d1#3", "d2"]
+    meta = {"options": {"kind": "jsonl"}, "input": "x", "model": "m"}
+
+    def run(out):
+        ck = _checkpoint.Checkpoint.open(out, meta)
+        try:
+            return [i for k in range(0, len(ids), 9) for i in ck.assign_ids(k, ids[k : k + 9])[0]]
+        finally:
+            ck.close()
+
+    full = run(tmp_path / "a.jsonl")
+    monkeypatch.setattr(_checkpoint, "SUFFIX_CACHE", 2)
+    small = run(tmp_path / "b.jsonl")
+    assert small == full
+    assert len(set(full)) == len(ids)

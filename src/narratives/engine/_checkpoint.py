@@ -46,6 +46,8 @@ from ._work import ChunkResult
 __all__ = ["Checkpoint", "checkpoint_dir"]
 
 log = logging.getLogger(__name__)
+#: Most repeated ids whose highest suffix :meth:`Checkpoint.assign_ids` remembers in memory.
+SUFFIX_CACHE = 100_000
 STATE_VERSION = 3  # 2: chunks carry a digest of their content; 3: ids are claimed per chunk
 LOCK = "lock"
 
@@ -267,6 +269,10 @@ class Checkpoint:
                     suffix[rid] = n
                     renamed += 1
                 out.append(new)
+        if len(self._suffix) + len(suffix) > SUFFIX_CACHE:
+            # only a shortcut: forgetting it costs probes, never correctness; keeps the memory
+            # bounded when most ids repeat (two copies of a corpus in one file)
+            self._suffix.clear()
         self._suffix.update(suffix)  # only once the claims are stored
         return out, renamed
 
