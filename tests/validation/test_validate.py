@@ -98,6 +98,16 @@ def test_sample_every_format_and_strategy(capsys, tmp_path, tags):
         tmp_path / "x.prodigy.jsonl",
     )
     assert code == 0, err
+    # Label Studio's labelling config next to the tasks is someone's file too (an edited copy)
+    cfg = tmp_path / "t.labelstudio.xml"
+    cfg.write_text("<View>mine</View>")
+    args = ("export", tmp_path / "s.jsonl", "-o", tmp_path / "t.labelstudio.json")
+    code, _, err = run(capsys, *args)
+    assert code == 2 and "t.labelstudio.xml exists" in err
+    assert cfg.read_text() == "<View>mine</View>" and not (tmp_path / "t.labelstudio.json").exists()
+    code, _, err = run(capsys, *args, "--overwrite")
+    assert code == 0, err
+    assert cfg.read_text() != "<View>mine</View>"
     # an annotation tool's file given where the sample belongs: one line that says so
     ls = tmp_path / "s.labelstudio.json"
     ls.write_text("[]")

@@ -73,6 +73,16 @@ def _sample_format(path: Path, fmt: SampleFormat) -> str:
     )
 
 
+def _guard_tasks(path: Path, fmt: str, overwrite: bool, inputs: tuple[Path, ...]) -> None:
+    """:func:`guard_new_output` for every file the sample or export writes: Label Studio tasks
+    come with their labelling config ``NAME.labelstudio.xml``, which may be a user's edited copy."""
+    from ..io._annotation_tools import _sibling
+
+    guard_new_output(path, overwrite, inputs)
+    if fmt == "labelstudio":
+        guard_new_output(_sibling(path, ".labelstudio.xml"), overwrite, inputs)
+
+
 def _write_sample(sample, path: Path, fmt: str, model, blind: bool) -> list[Path]:
     from ..io._annotation_tools import export_tasks
 
@@ -168,7 +178,7 @@ def sample(
     from ..validation import draw_sample, load_units
 
     fmt = _sample_format(output, to)
-    guard_new_output(output, overwrite, (tags,))
+    _guard_tasks(output, fmt, overwrite, (tags,))
     m = _model(model)
     units = load_units(tags, unit=unit.value, labels=m.taxonomy.fine_labels)
     if "text" not in units.frame.columns:
@@ -222,7 +232,7 @@ def export(
         raise InputError(
             "export writes annotation tasks: use --to labelstudio, prodigy, doccano or csv"
         )
-    guard_new_output(output, overwrite, (sample_file,))
+    _guard_tasks(output, fmt, overwrite, (sample_file,))
     if not sample_file.is_file():
         raise InputError(f"sample not found: {sample_file}")
     if sample_file.suffix.lower() not in (".jsonl", ".parquet"):
