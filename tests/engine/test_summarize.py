@@ -191,24 +191,19 @@ def test_repeated_ids_stay_separate_documents(model, tmp_path, chunk_rows, worke
     pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.parametrize("unit", ["passage", "document"])
-def test_a_file_that_repeats_ids_is_warned_about(tmp_path, caplog, unit):
+def test_a_passage_file_that_repeats_ids_is_warned_about(tmp_path, caplog):
     """A tag output of an earlier version (or an edited one) in which two documents share an id:
-    summarize still counts documents by id, but says so instead of merging them silently; a file
-    with unique ids gets no warning."""
+    summarize counts a passage file's documents by id, and says so instead of merging them
+    silently; a file with unique ids gets no warning."""
     rows = [
         {"id": "a", "passage": 0, "frames": ["x"], "stance": "promotes"},
         {"id": "a", "passage": 1, "frames": ["none"], "stance": "none"},
         {"id": "a", "passage": 0, "frames": ["none"], "stance": "none"},  # another document
         {"id": "b", "passage": 0, "frames": ["none"], "stance": "none"},
     ]
-    if unit == "document":
-        rows = [{k: v for k, v in r.items() if k != "passage"} for r in rows[1:]]
     old, new = tmp_path / "old.jsonl", tmp_path / "new.jsonl"
     old.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    # the same rows with unique ids (in the passage file, the first two are one document)
-    doc_of = [0, 0, 1, 2] if unit == "passage" else [0, 1, 2]
-    unique = [{**r, "id": f"d{d}"} for r, d in zip(rows, doc_of, strict=True)]
+    unique = [{**r, "id": f"d{d}"} for r, d in zip(rows, [0, 0, 1, 2], strict=True)]
     new.write_text("".join(json.dumps(r) + "\n" for r in unique))
     with caplog.at_level("WARNING", logger="narratives"):
         summarize(old, batch_rows=2)
@@ -217,6 +212,21 @@ def test_a_file_that_repeats_ids_is_warned_about(tmp_path, caplog, unit):
     with caplog.at_level("WARNING", logger="narratives"):
         summarize(new, batch_rows=2)
     assert not caplog.messages
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 100])
+def test_document_rows_with_repeated_ids_stay_separate_in_any_batch(tmp_path, batch_rows):
+    """Each row of a document file is a document: two rows under one id are two documents,
+    whatever the batch size (they were merged within a batch and not across batches)."""
+    rows = [
+        {"id": "a", "frames": ["x"], "stance": "promotes"},
+        {"id": "a", "frames": ["none"], "stance": "none"},
+        {"id": "b", "frames": ["none"], "stance": "none"},
+    ]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    t = summarize(path, batch_rows=batch_rows)
+    assert t[["frame", "n", "total"]].values.tolist() == [["x", 1, 3]]
 
 
 def test_a_group_without_labels_keeps_its_row_and_total(tagged):
@@ -229,22 +239,23 @@ def test_a_group_without_labels_keeps_its_row_and_total(tagged):
     assert "(no label)" not in set(summarize(tagged)["frame"])  # no groups, no such row
 
 
-def test_prevalence_of_a_dataframe_with_repeated_document_ids_warns(caplog):
-    """model.tag keeps the ids it is given: two documents under one id are counted as one, and
-    prevalence says so (as summarize does for files)."""
+def test_prevalence_of_passage_rows_with_repeated_ids_warns(caplog):
+    """model.tag keeps the ids it is given: two documents' passages under one id are counted as
+    one document from passage rows, and prevalence says so (as summarize does for files)."""
     from narratives.engine import prevalence
 
-    docs = pd.DataFrame(
+    rows = pd.DataFrame(
         {
             "id": ["a", "a", "b"],
+            "passage": [0, 0, 0],
             "frames": [["x"], ["none"], ["none"]],
             "stance": ["promotes", "none", "none"],
         }
     )
     with caplog.at_level("WARNING", logger="narratives"):
-        prevalence(docs, stance=False)
+        prevalence(rows, unit="document", stance=False)
     assert [m for m in caplog.messages if "1 rows start another document under an id" in m]
     caplog.clear()
     with caplog.at_level("WARNING", logger="narratives"):
-        prevalence(docs.assign(id=["a", "a2", "b"]), stance=False)
+        prevalence(rows.assign(id=["a", "a2", "b"]), unit="document", stance=False)
     assert not caplog.messages

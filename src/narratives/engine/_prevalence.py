@@ -71,7 +71,9 @@ class _Counts:
         if self.exclude_flags and "flag" in df.columns:
             df = df[~df["flag"].isin(self.exclude_flags)]
         k = len(df)
-        if self.unit == "passage" or "id" not in df.columns:
+        if self.unit == "passage" or "id" not in df.columns or "passage" not in df.columns:
+            # A passage, or a document row, is its own unit: ids only join the passages of one
+            # document (two document rows under one id stay two documents, in any batch).
             units = list(range(self.offset, self.offset + k))
         else:
             units = df["id"].astype(str).tolist()
@@ -167,10 +169,10 @@ def _stances(df: pd.DataFrame, labels, col: str, doc_of_passages: bool) -> list:
 
 
 class _RepeatedIds:
-    """Counts the rows that start another document under an id already used: in a document
-    file, an id twice in one batch; in a passage file, passages of one id numbered from the
-    start again. ``narratives tag`` makes ids unique (``a#2``); files of earlier versions, or
-    edited ones, may still repeat them, and documents are counted by id."""
+    """Counts the passage rows that start another document under an id already used (passages
+    of one id numbered from the start again), which document counts from passage rows merge
+    with the first. ``narratives tag`` makes ids unique (``a#2``); files of earlier versions,
+    edited ones or DataFrames may still repeat them. (Document rows are counted row by row.)"""
 
     def __init__(self) -> None:
         self.n = 0
@@ -180,9 +182,6 @@ class _RepeatedIds:
         if "id" not in df.columns or not len(df):
             return
         ids = df["id"].astype(str)
-        if "passage" not in df.columns:
-            self.n += int(ids.duplicated().sum())
-            return
         passage = pd.to_numeric(df["passage"], errors="coerce")
         prev_id, prev_p = ids.shift(), passage.shift()
         if self.last is not None:
@@ -202,7 +201,7 @@ class _RepeatedIds:
 
 
 def _add(counters: list[_Counts], repeated: _RepeatedIds, chunk: pd.DataFrame) -> None:
-    if counters[0].unit == "document":
+    if counters[0].unit == "document" and "passage" in chunk.columns:
         repeated.add(chunk)
     for c in counters:
         c.add(chunk)
