@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pandas as pd
 import pytest
 
 import narratives
@@ -34,13 +35,16 @@ def test_empty_and_blank_texts_are_rejects_not_training_rows(tmp_path):
         [
             {"id": "empty", "text": "", "frames": ["nazi_smear"]},
             {"id": "blank", "text": "  \n ", "frames": []},
+            {"id": "zwsp", "text": "\u200b", "frames": ["nazi_smear"]},
         ],
     )
     ld = read_labelled(path)
     assert len(ld.frame) == 40 and "empty" not in set(ld.frame["id"])
+    why = "text is empty (no letter or digit): nothing to learn from"
     assert {(r.id, r.row, r.reason) for r in ld.rejects} == {
-        ("empty", 41, "text is empty: nothing to learn from"),
-        ("blank", 42, "text is empty: nothing to learn from"),
+        ("empty", 41, why),
+        ("blank", 42, why),
+        ("zwsp", 43, why),
     }
 
 
@@ -50,6 +54,20 @@ def test_rejected_rows_are_logged_and_counted_in_the_manifest(tmp_path, caplog):
         model = narratives.train(path, progress=False)
     assert model.manifest["training_data"]["n_rejected"] == 1
     assert "row 41 (id 'empty'): text is empty" in caplog.text
+
+
+def test_a_dataframe_gets_the_same_checks_as_a_file():
+    """Blank texts are rejects and ';'-joined label cells are split, as in a file."""
+    df = pd.DataFrame(
+        {
+            "text": [f"{t} Note {i}." for i, (t, _) in enumerate(TEXTS * 10)] + ["  "],
+            "frames": [";".join(f) for _, f in TEXTS * 10] + ["nazi_smear"],
+        }
+    )
+    df.loc[0, "frames"] = "nazi_smear;artificial_state"
+    model = narratives.train(df, progress=False)
+    assert model.manifest["training_data"]["n_rejected"] == 1
+    assert model.manifest["training_data"]["n_texts"] == 40
 
 
 def test_unknown_labels_name_the_first_row_that_carries_one(tmp_path):

@@ -107,13 +107,15 @@ def _reject_empty_texts(df: pd.DataFrame, rejects: list, source: str) -> tuple[p
     frame teaches a wrong prior): rejects with the reason, not training rows."""
     if not len(df):
         return df, rejects
-    blank = df["text"].map(lambda t: isinstance(t, str) and not t.strip()).to_numpy()
+    # no letter or digit: blank, or only spaces such as U+200B that str.strip() keeps
+    blank = df["text"].map(lambda t: isinstance(t, str) and not any(map(str.isalnum, t)))
+    blank = blank.to_numpy()
     if not blank.any():
         return df, rejects
     rejects = [
         *rejects,
         *(
-            Reject(rid, row, "text is empty: nothing to learn from", source)
+            Reject(rid, row, "text is empty (no letter or digit): nothing to learn from", source)
             for rid, row in zip(df.loc[blank, "id"], df.loc[blank, "row"], strict=True)
         ),
     ]
@@ -179,7 +181,14 @@ def as_labelled(data: Any, fmt: str, text_column: str, id_column: str | None) ->
             df["id"] = [str(i) for i in range(len(df))]
         if "stance" not in df.columns:
             df["stance"] = None
-        return LabelledData(_frame_stances(df), None, [], "DataFrame")
+        df = _frame_stances(df)
+        # label cells as the file readers give them: lists (a ';'-joined string, a JSON list
+        # string or an array from Parquet are split like a file's cells)
+        df["frames"] = [_as_list(v) for v in df["frames"]]
+        if "row" not in df.columns:
+            df["row"] = range(1, len(df) + 1)
+        df, rejects = _reject_empty_texts(df.reset_index(drop=True), [], "DataFrame")
+        return LabelledData(df, None, rejects, "DataFrame")
     return read_labelled(data, fmt=fmt, text_column=text_column, id_column=id_column)
 
 

@@ -39,7 +39,7 @@ def _check_labels(df: Any, tax: Taxonomy | dict) -> None:
     bad = [
         (i, sorted({str(x) for x in labs} - known))
         for i, labs in enumerate(df["frames"])
-        if isinstance(labs, (list, tuple)) and not {str(x) for x in labs} <= known
+        if isinstance(labs, (list, tuple, np.ndarray)) and not {str(x) for x in labs} <= known
     ]
     if bad:
         names = sorted({lab for _, labs in bad for lab in labs})
