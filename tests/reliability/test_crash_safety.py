@@ -241,6 +241,11 @@ def test_train_replaces_an_existing_model_only_with_overwrite(tmp_path, tiny_df,
     assert code == 2 and "--overwrite" in err and len(err.strip().splitlines()) == 1
     assert {p.name: p.read_bytes() for p in model.iterdir()} == before
     assert main(["train", str(data), "-o", str(model), "--seed", "3", "--overwrite"]) == 0
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere")
+    capsys.readouterr()
+    code = main(["train", str(data), "-o", str(link), "--overwrite"])  # refused before training
+    assert code == 2 and "symbolic link" in capsys.readouterr().err and link.is_symlink()
 
 
 @pytest.mark.parametrize("kind", ["file", "unwritable"])
