@@ -73,7 +73,6 @@ def test_json_lines_named_json_are_still_json_lines(tmp_path):
     assert [r["id"] for r in _read(path)[1]] == ["a", "b"]
 
 
-
 @pytest.mark.parametrize(
     "first",
     [
@@ -90,6 +89,7 @@ def test_json_lines_named_json_with_an_awkward_first_record(tmp_path, first, pre
     body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines).encode()
     path.write_bytes(prefix + body)
     assert [r["id"] for r in _read(path)[1]] == ["a", "b"]
+
 
 @pytest.mark.parametrize(
     ("doc", "said"),
