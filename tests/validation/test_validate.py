@@ -42,6 +42,12 @@ def test_demo_loop(capsys, tmp_path, tags):
     assert "<table" in (tmp_path / "rep" / "report.html").read_text()
     code, out2, _ = run(capsys, "summarize", "--adjust", tmp_path / "rep")
     assert code == 0 and "corrected" in out2 and "artificial_state" in out2
+    # an earlier report is replaced only with --overwrite, like every other output
+    before = (tmp_path / "rep" / "validation.json").read_bytes()
+    code, _, err = run(capsys, "validate", tags, DEMO, "-o", tmp_path / "rep")
+    assert code == 2 and "--overwrite" in err and len(err.strip().splitlines()) == 1
+    assert (tmp_path / "rep" / "validation.json").read_bytes() == before
+    assert run(capsys, "validate", tags, DEMO, "-o", tmp_path / "rep", "--overwrite")[0] == 0
 
 
 def test_sample_every_format_and_strategy(capsys, tmp_path, tags):

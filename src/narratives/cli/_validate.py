@@ -286,12 +286,20 @@ def validate(
         ),
     ] = 10,
     model: ModelOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier report in the folder.")
+    ] = False,
 ) -> None:
     """Precision and recall of the model on your corpus and corrected prevalence, with intervals."""
-    from ..validation._report import check_report_dir, write_validation_report
+    from ..validation._report import REPORT_FILE, check_report_dir, write_validation_report
     from ..validation._validate import validate as validate_fn
 
     check_report_dir(output)
+    if (output / REPORT_FILE).is_file() and not overwrite:
+        raise InputError(
+            f"{output} holds an earlier validation report: choose another folder, or pass "
+            "--overwrite to replace it"
+        )
     m = _model(model)
     tax = m.taxonomy
     res = validate_fn(
