@@ -25,7 +25,7 @@ from .._exceptions import InputError, NarrativesError
 from .._internal.messages import not_found
 from .._model import UNITS, NarrativeModel
 from ..io import output_schema
-from ..io._readers import _text_problem
+from ..io._chunks import text_problem
 from ._work import ChunkOptions, empty_columns, tag_frame
 
 __all__ = ["parquet_schema", "tag_dataframe"]
@@ -80,7 +80,7 @@ def _tag_partition(
         dtype=object,
     )
     texts = pdf[text_column].tolist()
-    problems = [_text_problem(t) for t in texts]
+    problems = [text_problem(t) for t in texts]
     ok = [i for i, p in enumerate(problems) if p is None]
     # Positions as ids while tagging: rows stay in input order and duplicate ids stay apart.
     frame = pd.DataFrame(

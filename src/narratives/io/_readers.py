@@ -17,7 +17,6 @@ import csv as _csv
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,10 @@ import pandas as pd
 
 from .._exceptions import InputError
 from .._internal.messages import not_found
+from ._chunks import BOM, Chunk, Ids, Reject, finish, id_text, text_problem
 from ._compression import base_suffix, compression_of, open_input
-from ._telegram import iter_messages, single_json_document
+from ._telegram import iter_telegram, single_json_document
+from ._txt import data_files, iter_txt
 
 __all__ = [
     "FORMATS",
@@ -38,9 +39,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-#: The UTF-8 byte order mark a spreadsheet's "CSV UTF-8" (and some editors) put at the start of a
-#: file. Every text reader drops it there; elsewhere it is content.
-BOM = b"\xef\xbb\xbf"
 FORMATS = ("auto", "jsonl", "csv", "parquet", "txt", "semeval", "telegram")
 _EXT = {
     ".jsonl": "jsonl",
@@ -52,23 +50,6 @@ _EXT = {
     ".pq": "parquet",
     ".txt": "txt",
 }
-
-
-@dataclass(slots=True)
-class Reject:
-    id: str | None
-    row: Any
-    reason: str
-    source: str = ""
-
-
-@dataclass(slots=True)
-class Chunk:
-    frame: pd.DataFrame
-    rejects: list[Reject] = field(default_factory=list)
-    n_read: int = 0
-    #: Rows whose id was missing or unusable and became ``row-N`` (see :func:`_id_text`).
-    replaced_ids: int = 0
 
 
 def detect_format(path: str | Path, fmt: str = "auto") -> str:
@@ -98,20 +79,10 @@ def detect_format(path: str | Path, fmt: str = "auto") -> str:
     raise InputError(f"cannot tell the format of {path} from its extension; pass --format")
 
 
-def _data_files(root: Path) -> Iterator[Path]:
-    """Files under ``root``, skipping hidden and underscore names (``.crc``, ``_SUCCESS``, as
-    pyarrow does)."""
-    for f in root.rglob("*"):
-        rel = f.relative_to(root).parts
-        if any(p.startswith((".", "_")) for p in rel) or not f.is_file():
-            continue
-        yield f
-
-
 def _parquet_files(root: Path) -> list[Path]:
     """The Parquet files of a folder, sorted by their path inside it (the dataset's row order)."""
     return sorted(
-        (f for f in _data_files(root) if base_suffix(f) in (".parquet", ".pq")),
+        (f for f in data_files(root) if base_suffix(f) in (".parquet", ".pq")),
         key=lambda f: f.relative_to(root).parts,
     )
 
@@ -120,7 +91,7 @@ def _folder_format(path: Path) -> str:
     """``"parquet"`` for a folder of Parquet files, else ``"txt"``; a folder holding Parquet
     files and files of another input format is an error (which would be the dataset?)."""
     kinds: dict[str, int] = {}
-    for f in _data_files(path):
+    for f in data_files(path):
         kind = _EXT.get(base_suffix(f))
         if kind:
             label = kind + (f" ({compression_of(f)})" if compression_of(f) else "")
@@ -143,112 +114,6 @@ def _check_columns(names: list[str], text_col: str, id_col: str | None, path: An
         raise InputError(not_found("id column", id_col, names, path))
 
 
-def _text_problem(value: Any) -> str | None:
-    if (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and value != value)
-    ):
-        return "text is missing (null)"
-    if isinstance(value, bytes):
-        try:
-            value.decode("utf-8")
-        except UnicodeDecodeError:
-            return "text is not valid UTF-8"
-        return None
-    if not isinstance(value, str):
-        return f"text is {type(value).__name__}, not a string"
-    return None
-
-
-def _finish(
-    rows: list[dict[str, Any]], rejects: list[Reject], n_read: int, replaced: int = 0
-) -> Chunk:
-    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["id", "text", "row"])
-    return Chunk(frame=frame, rejects=rejects, n_read=n_read, replaced_ids=replaced)
-
-
-def _id_text(value: Any) -> str | None:
-    """An input id as text, or None when the row number must stand in for it.
-
-    The rule: ids are text. A string is kept as it is (an empty one is missing); a number
-    becomes its decimal text (``7``, ``7.0`` and ``"7"`` are the same id, 7); a missing id
-    (null, NaN, empty) and one that is not a single value (a list, an object, true/false) are
-    replaced by ``row-N``, N the row number (line number in JSONL), counted and warned about.
-    The ``row-`` prefix keeps a replacement apart from the real ids of a file whose ids are
-    numbers; ``narratives tag`` also makes every id unique (a repeated one gets ``#2``, ...).
-    """
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, str):
-        return value or None
-    if value is None or isinstance(value, (bool, list, tuple, dict, set)):
-        return None
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def replacement_id(rownum: int) -> str:
-    """The id of a row whose id is missing or unusable (see :func:`_id_text`)."""
-    return f"row-{rownum}"
-
-
-class _Ids:
-    """Ids of one input file: the rule of :func:`_id_text`, with a count and one warning."""
-
-    def __init__(self, path: Path):
-        self.path, self.replaced, self.warned = path, 0, False
-
-    def __call__(self, value: Any, rownum: int, has_column: bool) -> str:
-        if not has_column:
-            return str(rownum)  # no id column: row numbers are the documented ids
-        rid = _id_text(value)
-        if rid is not None:
-            return rid
-        self.replaced += 1
-        if not self.warned:
-            self.warned = True
-            log.warning(
-                "%s, row %d: the id %s is %s; using %r instead (further "
-                "replacements are counted in the summary)",
-                self.path,
-                rownum,
-                repr(value.decode("utf-8", "replace") if isinstance(value, bytes) else value)[:40],
-                "missing"
-                if value in (None, "", b"") or value != value
-                else "not a string or number",
-                replacement_id(rownum),
-            )
-        return replacement_id(rownum)
-
-    def take(self) -> int:
-        n, self.replaced = self.replaced, 0
-        return n
-
-
-def _iter_telegram(path: Path, chunk_rows: int) -> Iterator[Chunk]:
-    """A Telegram Desktop export (:mod:`._telegram`): a row per message, rejects with reasons."""
-    rows: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    n_read = 0
-    for pos, row, rid, problem in iter_messages(path):
-        n_read += 1
-        rid = rid or str(pos)
-        if problem:
-            rejects.append(Reject(rid, pos, problem, str(path)))
-        else:
-            rows.append({**row, "id": rid, "row": pos})
-        if len(rows) >= chunk_rows:
-            yield _finish(rows, rejects, n_read)
-            rows, rejects, n_read = [], [], 0
-    if rows or rejects or n_read:
-        yield _finish(rows, rejects, n_read)
-
-
 def _readable_id(raw: bytes, id_col: str) -> str | None:
     """The id of a JSONL line that is not valid UTF-8, when the id itself is readable (so the
     reject names its row); None otherwise."""
@@ -256,7 +121,7 @@ def _readable_id(raw: bytes, id_col: str) -> str | None:
         obj = json.loads(raw.decode("utf-8", "replace"))
     except json.JSONDecodeError:
         return None
-    return _id_text(obj.get(id_col)) if isinstance(obj, dict) else None
+    return id_text(obj.get(id_col)) if isinstance(obj, dict) else None
 
 
 def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) -> Iterator[Chunk]:
@@ -264,7 +129,7 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
     rejects: list[Reject] = []
     n_read = 0
     checked = False
-    ids = _Ids(path)
+    ids = Ids(path)
     with open_input(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
             if lineno == 1:
@@ -304,7 +169,7 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
                 _check_columns(list(obj), text_col, id_col, path)
             rid = ids(obj.get(id_col), lineno, bool(id_col))
             problem = (
-                _text_problem(obj.get(text_col)) if text_col in obj else f"no {text_col!r} field"
+                text_problem(obj.get(text_col)) if text_col in obj else f"no {text_col!r} field"
             )
             if problem:
                 rejects.append(Reject(rid, lineno, problem, str(path)))
@@ -313,10 +178,10 @@ def _iter_jsonl(path: Path, text_col: str, id_col: str | None, chunk_rows: int) 
             rec.update(id=rid, text=obj[text_col], row=lineno)
             rows.append(rec)
             if len(rows) >= chunk_rows:
-                yield _finish(rows, rejects, n_read, ids.take())
+                yield finish(rows, rejects, n_read, ids.take())
                 rows, rejects, n_read = [], [], 0
     if rows or rejects or n_read:
-        yield _finish(rows, rejects, n_read, ids.take())
+        yield finish(rows, rejects, n_read, ids.take())
 
 
 def _open_parquet(path: Path, chunk_rows: int) -> tuple[list[str], Iterable[Any]]:
@@ -448,7 +313,7 @@ def _iter_arrow_batches(
         except pa.ArrowInvalid as exc:
             raise InputError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
     if bad_rows:
-        yield _finish([], bad_rows, 0)
+        yield finish([], bad_rows, 0)
 
 
 def _batch_chunks(
@@ -456,7 +321,7 @@ def _batch_chunks(
 ) -> Iterator[Chunk]:
     """Chunks of Arrow record batches; rows are numbered from 1 across all batches."""
     offset = 0
-    ids = _Ids(path)
+    ids = Ids(path)
     for batch in batches:
         data = batch.to_pydict()
         n = batch.num_rows
@@ -467,7 +332,7 @@ def _batch_chunks(
             rownum = offset + i + 1
             rid = ids(data[id_col][i] if id_col else None, rownum, bool(id_col))
             value = data[text_col][i]
-            problem = _text_problem(value)
+            problem = text_problem(value)
             if problem:
                 rejects.append(Reject(rid, rownum, problem, str(path)))
                 continue
@@ -480,82 +345,7 @@ def _batch_chunks(
             rec.update(id=rid, text=value, row=rownum)
             rows.append(rec)
         offset += n
-        yield _finish(rows, rejects, n, ids.take())
-
-
-def _outside_link(f: Path, root: Path) -> bool:
-    """``f`` is (or passes through) a symbolic link to something outside ``root``."""
-    try:
-        return not f.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a link loop
-        return True
-
-
-def _iter_txt(
-    path: Path, chunk_rows: int, semeval: bool, follow_links: bool = False
-) -> Iterator[Chunk]:
-    if path.is_file():
-        files = [path]
-        root = path.parent
-    else:
-        root = path / "raw-documents" if semeval and (path / "raw-documents").is_dir() else path
-        files = sorted(p for p in root.rglob("*.txt") if p.is_file())
-        if not files:
-            raise InputError(f"no .txt files found in {root}")
-        _warn_other_files(root)
-    rows, rejects = [], []
-    n_read = 0
-    for f in files:
-        n_read += 1
-        rid = str(f.relative_to(root)) if f != path else f.name
-        if f != path and not follow_links and _outside_link(f, root):
-            rejects.append(
-                Reject(
-                    rid,
-                    str(f),
-                    "symbolic link to a file outside the input folder (not followed; "
-                    "pass --follow-links to read it)",
-                    str(f),
-                )
-            )
-            continue
-        try:
-            text = _read_file(f).removeprefix(BOM).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            rejects.append(
-                Reject(rid, str(f), f"file is not valid UTF-8 (byte {exc.start})", str(f))
-            )
-            continue
-        except OSError as exc:
-            rejects.append(Reject(rid, str(f), f"cannot read file: {exc.strerror}", str(f)))
-            continue
-        rows.append({"id": rid, "text": text, "row": str(f)})
-        if len(rows) >= chunk_rows:
-            yield _finish(rows, rejects, n_read)
-            rows, rejects, n_read = [], [], 0
-    if rows or rejects:
-        yield _finish(rows, rejects, n_read)
-
-
-def _warn_other_files(root: Path) -> None:
-    """A folder of .txt files is read as its .txt files only: say so when it holds others (a
-    .md or .html next to them is no input row, but the user should not have to guess)."""
-    other = [p for p in _data_files(root) if p.is_file() and p.suffix.lower() != ".txt"]
-    if other:
-        log.warning(
-            "%s: %d files that are not .txt are not read (e.g. %s); only .txt files are input",
-            root,
-            len(other),
-            other[0].relative_to(root),
-        )
-
-
-def _read_file(f: Path) -> bytes:
-    """A whole (one-document) file, decompressed when it is ``.txt.gz`` or ``.txt.zst``."""
-    if compression_of(f) is None:
-        return f.read_bytes()
-    with open_input(f) as fh:
-        return fh.read()
+        yield finish(rows, rejects, n, ids.take())
 
 
 def iter_chunks(
@@ -592,11 +382,11 @@ def iter_chunks(
     if fmt == "jsonl":
         it = _iter_jsonl(path, text_column, id_col, chunk_rows)
     elif fmt == "telegram":
-        it = _iter_telegram(path, chunk_rows)
+        it = iter_telegram(path, chunk_rows)
     elif fmt in ("csv", "parquet"):
         it = _iter_arrow_batches(path, fmt, text_column, id_col, chunk_rows)
     else:
-        it = _iter_txt(path, chunk_rows, semeval=fmt == "semeval", follow_links=follow_links)
+        it = iter_txt(path, chunk_rows, semeval=fmt == "semeval", follow_links=follow_links)
     seen_any = False
     for chunk in it:
         seen_any = seen_any or chunk.n_read > 0 or bool(chunk.rejects)

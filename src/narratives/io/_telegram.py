@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import InputError
+from ._chunks import BOM, Chunk, Reject, finish
 from ._compression import open_input
 
 #: Message fields kept as columns next to ``id`` and ``text`` (output column -> export key).
 KEPT = {"date": "date", "from": "from", "forwarded_from": "forwarded_from"}
-_BOM = b"\xef\xbb\xbf"
 
 
 def single_json_document(path: Path) -> bool:
@@ -43,7 +43,7 @@ def single_json_document(path: Path) -> bool:
     first = b""
     with open_input(path) as fh:
         for i, raw in enumerate(fh):
-            raw = raw.removeprefix(_BOM) if i == 0 else raw
+            raw = raw.removeprefix(BOM) if i == 0 else raw
             if raw.strip():
                 first = raw
                 break
@@ -122,3 +122,22 @@ def iter_messages(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str,
     chat = doc.get("name") if isinstance(doc.get("name"), str) else None
     for pos, msg in enumerate(doc["messages"], start=1):
         yield (pos, *message_row(msg, chat))
+
+
+def iter_telegram(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    """A Telegram Desktop export (this module): a row per message, rejects with reasons."""
+    rows: list[dict[str, Any]] = []
+    rejects: list[Reject] = []
+    n_read = 0
+    for pos, row, rid, problem in iter_messages(path):
+        n_read += 1
+        rid = rid or str(pos)
+        if problem:
+            rejects.append(Reject(rid, pos, problem, str(path)))
+        else:
+            rows.append({**row, "id": rid, "row": pos})
+        if len(rows) >= chunk_rows:
+            yield finish(rows, rejects, n_read)
+            rows, rejects, n_read = [], [], 0
+    if rows or rejects or n_read:
+        yield finish(rows, rejects, n_read)
