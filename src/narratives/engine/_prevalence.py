@@ -307,7 +307,7 @@ def prevalence(
     table = counters[0].frame(name)
     # Every group's denominator, also of the groups in which no unit has a label (they have no
     # row in the table): what summarize needs to show a group at 0%.
-    totals = {k: v for k, v in counters[0].total.items()}
+    totals = dict(counters[0].total)
     table.attrs["group_totals"] = totals
     if not (wide and stance):
         return table

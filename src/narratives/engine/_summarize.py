@@ -6,7 +6,6 @@ The file is read in batches (only the needed columns of a Parquet file) and coun
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -17,11 +16,9 @@ from .._internal.dates import PERIODS as DATE_PERIODS
 from .._internal.dates import bucket
 from .._internal.messages import not_found
 from ..io import tag_output_batches
-from ._prevalence import prevalence
+from ._prevalence import level_column, prevalence
 
 __all__ = ["summarize", "summary_to_markdown"]
-
-log = logging.getLogger(__name__)
 
 #: Columns read when present: per-frame stances, and the document decisions that passage rows
 #: carry (so document prevalence from a passage file equals that from the document file).
@@ -136,12 +133,7 @@ def summarize(
 
     try:
         table = prevalence(
-            batches(),
-            by=group_cols,
-            unit=unit,
-            level=level,
-            stance=stance,
-            wide=stance,
+            batches(), by=group_cols, unit=unit, level=level, stance=stance, wide=stance
         )
     except InputError as exc:
         if "passage counts need passage rows" in str(exc):
@@ -156,6 +148,10 @@ def summarize(
     return _with_empty_groups(table, group_cols, level, totals)
 
 
+#: The label of the row that keeps a group without any labelled unit in the summary table.
+NO_LABEL = "(no label)"
+
+
 def _with_empty_groups(
     table: pd.DataFrame, group_cols: list[str], level: str, totals: dict
 ) -> pd.DataFrame:
@@ -163,7 +159,7 @@ def _with_empty_groups(
     its total): a group at 0% keeps its denominator in the table instead of vanishing."""
     if not group_cols or not totals:
         return table
-    name = "frame" if level == "frames" else "family"
+    name = level_column(level)[1]
     present = set(table[group_cols].itertuples(index=False, name=None)) if len(table) else set()
     empty = [(g, t) for g, t in totals.items() if tuple(g) not in present]
     if not empty:
@@ -180,10 +176,6 @@ def _with_empty_groups(
     return out.sort_values(group_cols, kind="stable", key=lambda c: c.map(str)).reset_index(
         drop=True
     )
-
-
-#: The label of the row that keeps a group without any labelled unit in the summary table.
-NO_LABEL = "(no label)"
 
 
 def summary_to_markdown(table: pd.DataFrame, digits: int = 1) -> str:
