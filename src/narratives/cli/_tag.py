@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._exceptions import InputError
+from .._internal.atomic import write_atomically, write_text_atomically
 from ._common import (
     EXIT_REJECTS,
     Engine,
@@ -439,10 +440,9 @@ def summarize(
                 if safe[c].dtype.kind == "O":
                     safe[c] = safe[c].map(neutralise)
             # group values come from the input: no formulas
-            _write_atomically(output, lambda p: safe.to_csv(p, index=False))
+            write_atomically(output, lambda p: safe.to_csv(p, index=False))
         else:
-            text = summary_to_markdown(table)
-            _write_atomically(output, lambda p: p.write_text(text, encoding="utf-8"))
+            write_text_atomically(output, summary_to_markdown(table))
     t = Table(title=f"share of {unit.value}s with each label" + (f", by {by}" if by else ""))
     shares = [c for c in table.columns if c not in ("n", "total") and table[c].dtype.kind == "f"]
     for c in table.columns:
@@ -459,22 +459,6 @@ def summarize(
         out.print(line, highlight=False)
     if output is not None:
         out.print(f"table written to {escape(str(output))}")
-
-
-def _write_atomically(path: Path, write) -> None:
-    """``write(tmp)`` to a new hidden file next to ``path``, then rename it into place: with
-    --overwrite, the old file is replaced only by a complete one."""
-    import os
-    import secrets
-
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    open(tmp, "x").close()  # ours alone (never someone else's file), with the usual permissions
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def summary_legend(unit: str, by: str | None, shares: list[str]) -> list[str]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
+from .._internal.atomic import write_text_atomically
 from .._internal.jsonable import json_default_lenient
 from ._format import HEADLINE, PLOT_TITLES, SHORT, comparison_rows, strip_texts
 from ._html import render_html
@@ -32,16 +32,8 @@ __all__ = [
     "write_report",
 ]
 
+
 log = logging.getLogger(__name__)
-
-
-def _atomic_write(path: Path, data: bytes | str) -> None:
-    tmp = path.with_name(path.name + ".partial")
-    if isinstance(data, str):
-        tmp.write_text(data, encoding="utf-8")
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def write_report(
@@ -59,13 +51,13 @@ def write_report(
     paths: dict[str, Path] = {}
     metrics = {k: v for k, v in res.items() if k != "oof_predictions"}
     paths["metrics"] = out / "metrics.json"
-    _atomic_write(
+    write_text_atomically(
         paths["metrics"],
         json.dumps(metrics, indent=2, ensure_ascii=False, default=json_default_lenient) + "\n",
     )
     if res.get("oof_predictions") is not None:
         paths["oof_predictions"] = out / "oof_predictions.jsonl"
-        _atomic_write(
+        write_text_atomically(
             paths["oof_predictions"],
             "".join(
                 json.dumps(r, ensure_ascii=False, default=json_default_lenient) + "\n"
@@ -77,11 +69,11 @@ def write_report(
     if images:
         (out / "plots").mkdir(exist_ok=True)
         for k, png in images.items():
-            _atomic_write(out / "plots" / f"{k}.png", png)
+            write_text_atomically(out / "plots" / f"{k}.png", png)
             rel[k] = f"plots/{k}.png"
     paths["markdown"] = out / "report.md"
-    _atomic_write(paths["markdown"], render_markdown(res, rel, include_texts))
+    write_text_atomically(paths["markdown"], render_markdown(res, rel, include_texts))
     paths["html"] = out / "report.html"
-    _atomic_write(paths["html"], render_html(res, images, include_texts))
+    write_text_atomically(paths["html"], render_html(res, images, include_texts))
     log.info("report written to %s", out)
     return paths

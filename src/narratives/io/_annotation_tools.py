@@ -39,7 +39,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from .._exceptions import InputError
+from .._internal.atomic import write_atomically, write_text_atomically
 from .._internal.csvsafe import neutralise
 from ._annotation_readers import (
     _LS_FROM_FRAMES,
@@ -300,9 +300,11 @@ def export_tasks(
                     }
                 ]
             tasks.append(task)
-        written.append(_write_text(path, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n"))
+        written.append(
+            write_text_atomically(path, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+        )
         cfg = _sibling(path, ".labelstudio.xml")
-        written.append(_write_text(cfg, labelstudio_config(frames, none, hints)))
+        written.append(write_text_atomically(cfg, labelstudio_config(frames, none, hints)))
     elif fmt == "prodigy":
         options = [{"id": none, "text": none}] + [
             {"id": f"{f}:{s}", "text": f"{f}: {s}"} for f in frames for s in STANCE_VALUES
@@ -326,7 +328,7 @@ def export_tasks(
             if predictions:
                 task["accept"] = encode_labels(mf, ms, none)
             lines.append(json.dumps(task, ensure_ascii=False))
-        written.append(_write_text(path, "\n".join(lines) + "\n"))
+        written.append(write_text_atomically(path, "\n".join(lines) + "\n"))
     elif fmt == "doccano":
         lines = []
         for r in rows:
@@ -339,7 +341,7 @@ def export_tasks(
                 mf, ms = _model_labels(r, none)
                 rec["model_labels"] = encode_labels(mf, ms, none)
             lines.append(json.dumps(rec, ensure_ascii=False))
-        written.append(_write_text(path, "\n".join(lines) + "\n"))
+        written.append(write_text_atomically(path, "\n".join(lines) + "\n"))
     else:  # csv
         cols = ["sample_id", *[c for c in (*DESIGN_FIELDS, *extra) if c in sample.columns], "text"]
         out = pd.DataFrame({c: [_csv_text(_clean(r.get(c))) for r in rows] for c in cols})
@@ -349,10 +351,11 @@ def export_tasks(
             ]
         out["labels"] = ""
         out = out.rename(columns=neutralise).map(neutralise)  # no formulas (read back exactly)
-        tmp = _partial(path)
-        out.to_csv(tmp, index=False, quoting=csv.QUOTE_NONNUMERIC)
-        os.replace(tmp, path)
-        written.append(path)
+        written.append(
+            write_atomically(
+                path, lambda p: out.to_csv(p, index=False, quoting=csv.QUOTE_NONNUMERIC)
+            )
+        )
     return written
 
 
@@ -364,17 +367,6 @@ def _csv_text(v: Any) -> Any:
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False)
     return v
-
-
-def _partial(path: Path) -> Path:
-    return path.with_name(path.name + ".partial")
-
-
-def _write_text(path: Path, text: str) -> Path:
-    tmp = _partial(path)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
 
 
 def _sibling(path: Path, suffix: str) -> Path:
