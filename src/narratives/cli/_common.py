@@ -120,7 +120,7 @@ def guard_new_model(path: Path, overwrite: bool) -> None:
     if path.is_symlink():  # saving renames a folder into place: a link would be replaced
         raise InputError(f"{path} is a symbolic link: give the model folder's own path")
     check_model_path(path)  # never a folder that is not a model, even with --overwrite
-    taken = path.is_file() or path.is_symlink() or (path.is_dir() and any(path.iterdir()))
+    taken = path.is_file() or (path.is_dir() and any(path.iterdir()))
     if taken and not overwrite:
         raise InputError(f"{path} exists: choose another name, or pass --overwrite to replace it")
 

@@ -387,11 +387,10 @@ def train_base(
     repeat: int,
     name: str | None,
 ) -> None:
-    """``narratives train --base MODEL_DIR ANNOTATIONS -o NEW_DIR``."""
-    from ..persistence import check_model_path
+    """``narratives train --base MODEL_DIR ANNOTATIONS -o NEW_DIR`` (``train`` has checked
+    ``output`` with ``guard_new_model``)."""
     from ..validation._retrain import HELDOUT_FILE, train_with_annotations
 
-    check_model_path(output)
     base = _model(base_dir)
     model, held = train_with_annotations(
         base,
