@@ -26,8 +26,8 @@ from .._exceptions import InputError
 from ._chunks import BOM, Chunk, Reject, finish
 from ._compression import open_input
 
-#: Message fields kept as columns next to ``id`` and ``text`` (output column -> export key).
-KEPT = {"date": "date", "from": "from", "forwarded_from": "forwarded_from"}
+#: Message fields kept as columns (same names) next to ``id``, ``text`` and ``chat``.
+KEPT = ("date", "from", "forwarded_from")
 
 
 def single_json_document(path: Path) -> bool:
@@ -112,7 +112,7 @@ def message_row(msg: Any, chat: str | None) -> tuple[dict[str, Any] | None, str,
         media = msg.get("media_type") or ("photo" if "photo" in msg else None)
         return None, rid, f"no text ({media} without a caption)" if media else "no text"
     row = {"text": text, "chat": chat}
-    row.update({col: msg[key] for col, key in KEPT.items() if key in msg})
+    row.update({key: msg[key] for key in KEPT if key in msg})
     return row, rid, None
 
 
